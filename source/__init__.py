@@ -1,0 +1,1 @@
+"""InterPrior for Isaac Lab: a physics-based generative controller for full-body human-object interaction."""

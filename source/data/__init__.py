@@ -1,0 +1,1 @@
+"""Motion data: the canonical clip format, the motion library, the bundled dataset generator and converters."""

@@ -1,0 +1,1 @@
+"""Learner configurations for the base scene."""
