@@ -31,7 +31,8 @@ def object_body_mjcf(name: str, pos: tuple[float, float, float] | None = None) -
     """A free-floating ``<body>`` for object ``name``, resting on the ground at ``pos`` by default (m)."""
     spec = get_object(name)
     x, y, z = pos if pos is not None else (0.0, 0.0, spec.half_height)
-    lines = [f'<body name="{spec.name}" pos="{x:g} {y:g} {z:g}">', '  <freejoint name="object_root"/>']
+    # Every object's body is called "object", so one prim path pattern finds it whichever object a scene holds.
+    lines = [f'<body name="object" pos="{x:g} {y:g} {z:g}">', '  <freejoint name="object_root"/>']
     lines += [f"  {geom}" for geom in _geoms(spec)]
     lines.append("</body>")
     return "\n".join(lines)
