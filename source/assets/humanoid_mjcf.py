@@ -82,10 +82,11 @@ def _left_side() -> dict[str, Segment]:
                             ((-15, 20), (-15, 15), (-25, 25)), _UPPER),
         "L_Shoulder": Segment((0.0, 0.12, 0.02), 2.0, _capsule((0, 0.05, 0), (0, 0.22, 0), 0.045),
                               ((-100, 95), (-90, 90), (-130, 45)), _UPPER),
-        "L_Elbow": Segment((0.0, 0.27, 0.0), 1.12, _capsule((0, 0.04, 0), (0, 0.21, 0), 0.038),
+        # Forearm: stops short of the wrist so that the palm, not the forearm, meets a box held between the hands.
+        "L_Elbow": Segment((0.0, 0.27, 0.0), 1.12, _capsule((0, 0.04, 0), (0, 0.17, 0), 0.035),
                            ((-10, 10), (-90, 90), (-150, 5)), _UPPER),
         # Palm: a box from the wrist joint to the knuckles; fingers: a thinner box beyond them.
-        "L_Wrist": Segment((0.0, 0.25, 0.0), 0.40, _box((0.0, 0.045, 0.0), (0.045, 0.045, 0.015)),
+        "L_Wrist": Segment((0.0, 0.25, 0.0), 0.40, _box((0.0, 0.045, 0.0), (0.045, 0.045, 0.02)),
                            ((-70, 70), (-30, 30), (-30, 30)), _WRIST),
         "L_Hand": Segment((0.0, 0.09, 0.0), 0.10, _box((0.0, 0.04, 0.0), (0.042, 0.04, 0.01)),
                           ((-60, 20), (-10, 10), (-15, 15)), _FINGER),
