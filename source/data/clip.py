@@ -167,6 +167,7 @@ def save_clip(clip: Clip, path: str | os.PathLike) -> Path:
         try:
             np.savez_compressed(tmp, **meta, **arrays)
             tmp.close()
+            os.chmod(tmp.name, 0o644)  # temporary files are private; a dataset is not
             os.replace(tmp.name, path)
         except BaseException:
             os.unlink(tmp.name)

@@ -1,0 +1,231 @@
+"""The motion library: every reference clip in contiguous tensors, sampled and interpolated in batches.
+
+Tasks draw reference motion from here: which clip (:meth:`MotionLibrary.sample_clips`), when in it
+(:meth:`MotionLibrary.sample_times`) and the reference state at any time (:meth:`MotionLibrary.frame_at`) or at a
+window of times ahead (:meth:`MotionLibrary.window` and its wrappers). Positions, velocities and angles interpolate
+linearly between the two neighbouring frames, orientations by slerp, contact labels come from the nearest frame.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import torch
+from isaaclab.utils import math as math_utils
+from tqdm import tqdm
+
+from ..assets.objects import get_object
+from .clip import Clip, load_clip
+
+_VALID_TIME_TOLERANCE = 1e-4
+"""Query times up to this far past a clip's end (s) still count as inside it (float32 rounding)."""
+
+
+@dataclass
+class MotionFrame:
+    """The reference state at a batch of query times; every tensor has the queries' leading shape ``(*B,)``.
+
+    Frames are in the world frame of the clips: metres, seconds, radians, quaternions (x, y, z, w).
+    """
+
+    root_pos: torch.Tensor
+    """(*B, 3) pelvis position (m)."""
+    root_quat: torch.Tensor
+    """(*B, 4) pelvis orientation."""
+    joint_pos: torch.Tensor
+    """(*B, 69) hinge angles (rad)."""
+    joint_vel: torch.Tensor
+    """(*B, 69) hinge velocities (rad/s)."""
+    body_pos: torch.Tensor
+    """(*B, 24, 3) body positions (m)."""
+    body_quat: torch.Tensor
+    """(*B, 24, 4) body orientations."""
+    body_lin_vel: torch.Tensor
+    """(*B, 24, 3) body linear velocities (m/s)."""
+    body_ang_vel: torch.Tensor
+    """(*B, 24, 3) body angular velocities (rad/s)."""
+    object_pos: torch.Tensor
+    """(*B, 3) object position (m)."""
+    object_quat: torch.Tensor
+    """(*B, 4) object orientation."""
+    object_lin_vel: torch.Tensor
+    """(*B, 3) object linear velocity (m/s)."""
+    object_ang_vel: torch.Tensor
+    """(*B, 3) object angular velocity (rad/s)."""
+    contact_object: torch.Tensor
+    """(*B, 24) body-object contact label of the nearest frame: 1.0 touching, 0.0 not, -1.0 unknown."""
+    contact_ground: torch.Tensor
+    """(*B, 24) body-ground contact label of the nearest frame: 1.0 touching, 0.0 not, -1.0 unknown."""
+
+
+_QUAT_FIELDS = ("root_quat", "body_quat", "object_quat")
+_LABEL_FIELDS = ("contact_object", "contact_ground")
+_FRAME_FIELDS = tuple(field.name for field in fields(MotionFrame))
+
+
+def slerp(q0: torch.Tensor, q1: torch.Tensor, tau: torch.Tensor) -> torch.Tensor:
+    """Batched shortest-path spherical interpolation from ``q0`` (tau = 0) to ``q1`` (tau = 1).
+
+    Args:
+        q0, q1: (..., 4) unit quaternions (x, y, z, w).
+        tau: Interpolation fractions broadcastable to (..., 1).
+
+    Returns:
+        (..., 4) unit quaternions.
+    """
+    # axis_angle_from_quat flips the relative rotation to w >= 0, which picks the shorter arc.
+    delta = math_utils.axis_angle_from_quat(math_utils.quat_mul(math_utils.quat_conjugate(q0), q1)) * tau
+    step = math_utils.quat_from_angle_axis(torch.linalg.norm(delta, dim=-1), delta)
+    return math_utils.quat_mul(q0, step)
+
+
+class MotionLibrary:
+    """All clips concatenated frame after frame into float32 tensors on one device.
+
+    Attributes:
+        num_clips: Number of clips C.
+        object_names: Library object of each clip.
+        object_scales: (C,) object scale of each clip.
+        sources: Provenance string of each clip.
+        fps: (C,) frame rate of each clip (Hz).
+        durations: (C,) time of each clip's last frame (s).
+        num_frames: (C,) long, frames per clip.
+        frame_starts: (C,) long, index of each clip's first frame in the concatenated tensors.
+    """
+
+    def __init__(self, clips: Sequence[Clip], device: str | torch.device = "cpu"):
+        """Store ``clips`` (validated :class:`Clip` objects, frame rates may differ) on ``device``."""
+        if len(clips) == 0:
+            raise ValueError("MotionLibrary needs at least one clip, got none")
+        self.device = torch.device(device)
+        self.num_clips = len(clips)
+        self.object_names = [clip.object_name for clip in clips]
+        self.sources = [clip.source for clip in clips]
+        self.object_scales = self._tensor([clip.object_scale for clip in clips])
+        self.fps = self._tensor([clip.fps for clip in clips])
+        self.num_frames = torch.tensor([clip.num_frames for clip in clips], dtype=torch.long, device=self.device)
+        self.frame_starts = torch.cumsum(self.num_frames, dim=0) - self.num_frames
+        self.durations = (self.num_frames - 1).float() / self.fps
+        self._frames = {
+            name: torch.cat([torch.as_tensor(getattr(clip, name)) for clip in clips]).to(self.device, torch.float32)
+            for name in _FRAME_FIELDS
+        }
+
+    @classmethod
+    def from_paths(
+        cls,
+        paths: str | os.PathLike | Sequence[str | os.PathLike],
+        device: str | torch.device = "cpu",
+        object_name: str | None = None,
+        progress: bool = True,
+    ) -> MotionLibrary:
+        """Load every clip in ``paths`` (``.npz`` files, or directories searched recursively for ``*.npz``).
+
+        Args:
+            paths: Clip files and/or directories.
+            device: Where the tensors live.
+            object_name: Keep only clips of this library object; ``None`` keeps all.
+            progress: Show a progress bar (only on a terminal).
+
+        Raises:
+            FileNotFoundError: a path does not exist, or no ``*.npz`` file was found.
+            KeyError: ``object_name`` is not a library object.
+            ValueError: no clip of ``object_name`` was found.
+            ClipFormatError: a file is not a valid clip (names the file and the field).
+        """
+        if object_name is not None:
+            get_object(object_name)
+        roots = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(path) for path in paths]
+        files = []
+        for root in roots:
+            if root.is_dir():
+                files.extend(sorted(root.rglob("*.npz")))
+            elif root.exists():
+                files.append(root)
+            else:
+                raise FileNotFoundError(f"{root}: no such clip file or directory")
+        where = ", ".join(str(root) for root in roots)
+        if not files:
+            raise FileNotFoundError(f"no clip files (*.npz) found in {where}")
+        bar = tqdm(files, desc="Loading clips", unit="clip", disable=None if progress else True)  # None: only on a tty
+        clips = [load_clip(file) for file in bar]
+        if object_name is not None:
+            clips = [clip for clip in clips if clip.object_name == object_name]
+            if not clips:
+                raise ValueError(f"none of the {len(files)} clips in {where} is of object {object_name!r}")
+        return cls(clips, device)
+
+    def sample_clips(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """(n,) long clip ids drawn with probability proportional to clip duration."""
+        return torch.multinomial(self.durations, n, replacement=True, generator=generator)
+
+    def sample_times(
+        self, clip_ids: torch.Tensor, truncate_time: float = 0.0, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """(N,) times (s) uniform in ``[0, duration - truncate_time]`` of each clip in ``clip_ids`` (N,), at least 0."""
+        latest = torch.clamp(self.durations[clip_ids] - truncate_time, min=0.0)
+        return torch.rand(clip_ids.shape, generator=generator, device=self.device) * latest
+
+    def frame_at(self, clip_ids: torch.Tensor, times: torch.Tensor) -> MotionFrame:
+        """Reference state of clips ``clip_ids`` at ``times`` (s), both of shape (*B,); times clamp to the clip."""
+        times = torch.minimum(torch.clamp(times.to(self.durations), min=0.0), self.durations[clip_ids])
+        position = times * self.fps[clip_ids]  # in frames
+        last_start = self.num_frames[clip_ids] - 2
+        before = torch.minimum(position.floor().long(), last_start)
+        fraction = torch.clamp(position - before, 0.0, 1.0)
+        first = self.frame_starts[clip_ids] + before
+        nearest = first + (fraction >= 0.5).long()
+        values = {}
+        for name, stored in self._frames.items():
+            if name in _LABEL_FIELDS:
+                values[name] = stored[nearest]
+                continue
+            start, end = stored[first], stored[first + 1]
+            weight = fraction.reshape(*fraction.shape, *([1] * (stored.dim() - 1)))
+            values[name] = slerp(start, end, weight) if name in _QUAT_FIELDS else torch.lerp(start, end, weight)
+        return MotionFrame(**values)
+
+    def window(
+        self, clip_ids: torch.Tensor, times: torch.Tensor, offsets: torch.Tensor
+    ) -> tuple[MotionFrame, torch.Tensor]:
+        """Reference states at ``times + offsets`` for each query.
+
+        Args:
+            clip_ids: (N,) clip ids.
+            times: (N,) current times (s).
+            offsets: (K,) time offsets (s).
+
+        Returns:
+            ``(frames, valid)``: a :class:`MotionFrame` of leading shape (N, K) and a (N, K) bool mask that is
+            ``False`` where the time falls past the clip's end (those frames repeat the last frame).
+        """
+        query = times.unsqueeze(-1) + offsets.to(times).unsqueeze(0)
+        ids = clip_ids.unsqueeze(-1).expand_as(query)
+        valid = query <= self.durations[ids] + _VALID_TIME_TOLERANCE
+        return self.frame_at(ids, query), valid
+
+    def future_frames(
+        self, clip_ids: torch.Tensor, times: torch.Tensor, num_frames: int, dt: float
+    ) -> tuple[MotionFrame, torch.Tensor]:
+        """The next ``num_frames`` reference frames, ``dt``, ``2 dt``, ... after ``times``: (N, K) frames and mask."""
+        return self.window(clip_ids, times, dt * torch.arange(1, num_frames + 1, device=self.device))
+
+    def preview(
+        self, clip_ids: torch.Tensor, times: torch.Tensor, horizon: int, dt: float
+    ) -> tuple[MotionFrame, torch.Tensor]:
+        """``horizon`` reference frames starting at ``times``, at ``0``, ``dt``, ... ahead: (N, H) frames and mask."""
+        return self.window(clip_ids, times, dt * torch.arange(horizon, device=self.device))
+
+    def snapshot(
+        self, clip_ids: torch.Tensor, times: torch.Tensor, frames_ahead: int, dt: float
+    ) -> tuple[MotionFrame, torch.Tensor]:
+        """The reference frame ``frames_ahead * dt`` after ``times``: (N,) frames and (N,) validity mask."""
+        query = times + frames_ahead * dt
+        valid = query <= self.durations[clip_ids] + _VALID_TIME_TOLERANCE
+        return self.frame_at(clip_ids, query), valid
+
+    def _tensor(self, values: Sequence[float]) -> torch.Tensor:
+        return torch.tensor(values, dtype=torch.float32, device=self.device)
