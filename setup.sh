@@ -24,4 +24,6 @@ fi
 .venv/bin/python -m uv pip install --quiet --python .venv/bin/python -e ".[test]"
 # Convert the humanoid and object MJCF files to USD once, so the first run does not pay for it.
 .venv/bin/python -m interprior.assets.build > /dev/null 2>&1
+# Real OMOMO sample clips (CC-BY-NC-SA, never committed) from a registry package; their tests skip without them.
+.venv/bin/python scripts/dataset.py fetch-samples > /dev/null 2>&1 || echo "setup.sh: could not fetch the sample clips (optional)"
 echo "setup.sh: environment ready in .venv"
