@@ -1,0 +1,85 @@
+"""The bundled dataset generator: reproducibility from the seed, physical plausibility, and the committed data."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from interprior.assets.objects import get_object
+from interprior.assets.skeleton import BODY_NAMES
+from interprior.data.clip import load_clip
+from interprior.data.generator import INTERACTIONS, generate_clip
+from interprior.data.generator.dataset import BOXES, OBJECTS_FOR
+from interprior.data.generator.posture import humanoid_model
+
+BUNDLED = Path(__file__).resolve().parents[1] / "source" / "data" / "bundled"
+CASES = [(interaction, OBJECTS_FOR[interaction][-1]) for interaction in INTERACTIONS]
+FEET = [BODY_NAMES.index(name) for name in ("L_Ankle", "L_Toe", "R_Ankle", "R_Toe")]
+PALMS = [BODY_NAMES.index("L_Wrist"), BODY_NAMES.index("R_Wrist")]
+SOLE = np.array([0.065, 0.025, 0.065, 0.025])  # ankle and toe origins above the sole (m)
+
+
+@lru_cache(maxsize=None)
+def clip_of(interaction: str, object_name: str, seed: int):
+    return generate_clip(interaction, object_name, seed)
+
+
+@pytest.mark.parametrize("interaction, object_name", CASES)
+def test_same_seed_same_clip_other_seed_differs(interaction, object_name):
+    first = clip_of(interaction, object_name, 11)
+    again = generate_clip(interaction, object_name, 11)
+    other = clip_of(interaction, object_name, 12)
+    for name in ("root_pos", "joint_pos", "object_pos", "contact_object"):
+        np.testing.assert_array_equal(getattr(first, name), getattr(again, name))
+    assert first.num_frames != other.num_frames or not np.allclose(first.root_pos, other.root_pos)
+    assert first.source == f"generator:{interaction}:{object_name}:seed=11"
+
+
+@pytest.mark.parametrize("interaction, object_name", CASES)
+def test_clip_is_physically_plausible(interaction, object_name):
+    clip = clip_of(interaction, object_name, 11)
+    spec = get_object(object_name)
+    # nothing below the ground: the soles, the lowest geometry, stay above -1 cm
+    assert (clip.body_pos[:, FEET, 2] - SOLE).min() > -0.01
+    # planted feet (origin at sole height) barely slide
+    planted = clip.body_pos[:, FEET, 2] - SOLE < 0.005
+    slide = np.linalg.norm(clip.body_lin_vel[:, FEET, :2], axis=-1)[planted]
+    assert np.median(slide) < 0.1
+    # joints within the MJCF limits and smooth
+    ranges = humanoid_model().jnt_range[1:]
+    assert (clip.joint_pos >= ranges[:, 0] - 1e-4).all() and (clip.joint_pos <= ranges[:, 1] + 1e-4).all()
+    assert np.abs(clip.joint_vel).max() < 20.0
+    # the object rests on the ground unless a palm holds it; while held the palms touch it
+    held = clip.contact_object[:, PALMS].all(axis=1)
+    resting = ~held
+    assert np.allclose(clip.object_pos[resting, 2], spec.half_height, atol=1e-4)
+    if interaction == "sit":
+        assert clip.contact_object[:, BODY_NAMES.index("L_Hip")].any()
+    else:
+        assert held.any()
+        lifted = clip.object_pos[:, 2] > spec.half_height + 1e-3
+        assert held[lifted].all()
+
+
+def test_bundled_dataset_covers_every_interaction_and_box():
+    for split in ("train", "test"):
+        files = sorted((BUNDLED / split).glob("*.npz"))
+        assert files, f"no clips in {BUNDLED / split}"
+        clips = [load_clip(path) for path in files]
+        interactions = {clip.source.split(":")[1] for clip in clips}
+        objects = {clip.object_name for clip in clips}
+        assert interactions == set(INTERACTIONS)
+        assert set(BOXES) <= objects
+        assert all(clip.fps == 30.0 for clip in clips)
+
+
+def test_committed_clip_is_reproduced_from_its_seed():
+    path = sorted((BUNDLED / "test").glob("sit_*.npz"))[0]
+    stored = load_clip(path)
+    _, interaction, object_name, seed = stored.source.split(":")
+    fresh = generate_clip(interaction, object_name, int(seed.removeprefix("seed=")))
+    for name in ("root_pos", "root_quat", "joint_pos", "object_pos", "contact_object", "contact_ground"):
+        np.testing.assert_allclose(getattr(fresh, name), getattr(stored, name), atol=1e-5)
