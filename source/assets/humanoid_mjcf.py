@@ -187,3 +187,18 @@ def humanoid_mjcf(with_actuators: bool = True) -> str:
         lines.append("  </actuator>")
     lines.append("</mujoco>")
     return "\n".join(lines) + "\n"
+
+
+def contact_sphere(body: str) -> tuple[Vec3, float]:
+    """Centre (body frame, m) and thickness (m) of ``body``'s collision geom, as a sphere for distance queries.
+
+    The centre is the geom's centre; the thickness is the capsule's or sphere's radius, or a box's smallest half
+    size. A body is on a surface when the surface is ``thickness`` from the centre.
+    """
+    geom = SEGMENTS[body].geom
+    if geom["type"] == "capsule":
+        values = [float(v) for v in geom["fromto"].split()]
+        centre = tuple(0.5 * (a + b) for a, b in zip(values[:3], values[3:]))
+        return centre, float(geom["size"])
+    centre = tuple(float(v) for v in geom["pos"].split())
+    return centre, min(float(v) for v in geom["size"].split())

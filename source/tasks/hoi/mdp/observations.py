@@ -1,0 +1,140 @@
+"""Observation terms of the HOI tasks: the paper's x_t (humanoid, object, signed distances, contacts) and goals.
+
+Everything is expressed in the humanoid's heading frame: the pelvis position with the pelvis yaw removed, so the
+policy sees the same numbers wherever and whichever way the humanoid stands. Rotations are encoded as the first
+two columns of their matrix ("tan-norm", 6 numbers), rotation residuals as rotation vectors (log map).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from isaaclab.managers import SceneEntityCfg
+from isaaclab.utils import math as math_utils
+
+from interprior.assets.humanoid_mjcf import contact_sphere
+from interprior.assets.skeleton import BODY_NAMES, body_index
+
+from .reference import ReferenceMotion
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedRLEnv
+
+DISTANCE_BODIES: tuple[str, ...] = ("Pelvis", "L_Wrist", "L_Hand", "R_Wrist", "R_Hand", "L_Ankle", "R_Ankle")
+"""Bodies whose signed distance to the object surface is observed (the paper's D_t)."""
+
+
+def reference_term(env: ManagerBasedRLEnv, command_name: str) -> ReferenceMotion:
+    return env.command_manager.get_term(command_name)
+
+
+def heading_inverse(root_quat: torch.Tensor) -> torch.Tensor:
+    """(N, 4) rotation from the world into the heading frame of pelvis orientations ``root_quat`` (N, 4)."""
+    return math_utils.quat_conjugate(math_utils.yaw_quat(root_quat))
+
+
+def rotate(quat: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
+    """Rotate ``vectors`` (N, ..., 3) by one quaternion per environment ``quat`` (N, 4)."""
+    expanded = quat.view(quat.shape[0], *([1] * (vectors.dim() - 2)), 4).expand(*vectors.shape[:-1], 4)
+    return math_utils.quat_apply(expanded, vectors)
+
+
+def tan_norm(quat: torch.Tensor) -> torch.Tensor:
+    """(..., 6) first two columns of the rotation matrices of ``quat`` (..., 4)."""
+    return math_utils.matrix_from_quat(quat)[..., :, :2].transpose(-1, -2).reshape(*quat.shape[:-1], 6)
+
+
+def rotate_quat(quat: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
+    """``quat * rotations`` with one ``quat`` (N, 4) per environment and ``rotations`` (N, ..., 4)."""
+    expanded = quat.view(quat.shape[0], *([1] * (rotations.dim() - 2)), 4).expand_as(rotations)
+    return math_utils.quat_mul(expanded, rotations)
+
+
+def humanoid_state(env: ManagerBasedRLEnv, command_name: str = "reference") -> torch.Tensor:
+    """(N, 1 + 23*3 + 24*6 + 24*6) pelvis height, body positions, orientations and velocities in the heading frame."""
+    state = reference_term(env, command_name).body_state()
+    root_pos, root_quat = state["body_pos"][:, 0], state["body_quat"][:, 0]
+    heading = heading_inverse(root_quat)
+    local_pos = rotate(heading, state["body_pos"][:, 1:] - root_pos.unsqueeze(1))
+    local_rot = tan_norm(rotate_quat(heading, state["body_quat"]))
+    lin_vel = rotate(heading, state["body_lin_vel"])
+    ang_vel = rotate(heading, state["body_ang_vel"])
+    parts = (root_pos[:, 2:3], local_pos, local_rot, lin_vel, ang_vel)
+    return torch.cat([part.reshape(env.num_envs, -1) for part in parts], dim=-1)
+
+
+def object_state(env: ManagerBasedRLEnv, command_name: str = "reference") -> torch.Tensor:
+    """(N, 3 + 6 + 3 + 3) object position, orientation and velocities relative to the pelvis, heading frame."""
+    reference = reference_term(env, command_name)
+    state = reference.body_state()
+    root_pos, heading = state["body_pos"][:, 0], heading_inverse(state["body_quat"][:, 0])
+    object_pos, object_quat = reference.object_pose()
+    data = reference.object.data
+    return torch.cat(
+        [
+            rotate(heading, object_pos - root_pos),
+            tan_norm(math_utils.quat_mul(heading, object_quat)),
+            rotate(heading, data.root_lin_vel_w.torch),
+            rotate(heading, data.root_ang_vel_w.torch),
+        ],
+        dim=-1,
+    )
+
+
+def body_object_distances(env: ManagerBasedRLEnv, command_name: str = "reference") -> tuple[torch.Tensor, torch.Tensor]:
+    """Distance (N, B) from the collision surface of each of :data:`DISTANCE_BODIES` to the object's surface (m,
+    negative when overlapping) and the vector from the body's geom centre to the nearest object point (N, B, 3, world).
+    """
+    reference = reference_term(env, command_name)
+    ids = [body_index(name) for name in DISTANCE_BODIES]
+    spheres = [contact_sphere(name) for name in DISTANCE_BODIES]
+    centres = torch.tensor([centre for centre, _ in spheres], device=env.device)
+    thickness = torch.tensor([radius for _, radius in spheres], device=env.device)
+    state = reference.body_state()
+    body_quat = state["body_quat"][:, ids]
+    points = state["body_pos"][:, ids] + math_utils.quat_apply(body_quat, centres.expand(*body_quat.shape[:-1], 3))
+    object_pos, object_quat = reference.object_pose()
+    local = rotate(math_utils.quat_conjugate(object_quat), points - object_pos.unsqueeze(1))
+    distance, nearest = reference.object_sdf.nearest(local)
+    return distance - thickness, rotate(object_quat, nearest - local)
+
+
+def object_distances(env: ManagerBasedRLEnv, command_name: str = "reference") -> torch.Tensor:
+    """(N, B * 4) the paper's D_t: signed distance and heading-frame vector from key bodies to the object surface."""
+    distance, vector = body_object_distances(env, command_name)
+    heading = heading_inverse(reference_term(env, command_name).body_state()["body_quat"][:, 0])
+    return torch.cat([distance, rotate(heading, vector).reshape(env.num_envs, -1)], dim=-1)
+
+
+def body_contacts(env: ManagerBasedRLEnv, sensor_cfg: SceneEntityCfg, threshold: float = 1.0) -> torch.Tensor:
+    """(N, 24) the paper's C_t: 1 where a body's net contact force exceeds ``threshold`` (N), in our body order."""
+    sensor = env.scene.sensors[sensor_cfg.name]
+    ids = [sensor.body_names.index(name) for name in BODY_NAMES]
+    return (torch.linalg.norm(sensor.data.net_forces_w.torch[:, ids], dim=-1) > threshold).float()
+
+
+def reference_residuals(env: ManagerBasedRLEnv, command_name: str = "reference") -> torch.Tensor:
+    """(N, K * 176) the future reference frames relative to the current state, heading frame.
+
+    Per frame: body position differences (24*3), body rotation differences as rotation vectors in the body frame
+    (24*3), object position and rotation differences (3 + 3), the reference's body-object contact labels (24),
+    and whether the frame lies inside the clip (1).
+    """
+    reference = reference_term(env, command_name)
+    frames, valid = reference.future()  # (N, K)
+    state = reference.body_state()
+    heading = heading_inverse(state["body_quat"][:, 0])
+    num_frames = valid.shape[1]
+    body_pos = rotate(heading, frames.body_pos - state["body_pos"].unsqueeze(1))
+    current_quat = state["body_quat"].unsqueeze(1).expand_as(frames.body_quat)
+    body_rot = math_utils.axis_angle_from_quat(math_utils.quat_mul(math_utils.quat_conjugate(current_quat), frames.body_quat))
+    object_pos, object_quat = reference.object_pose()
+    object_delta = rotate(heading, frames.object_pos - object_pos.unsqueeze(1))
+    object_rot = math_utils.axis_angle_from_quat(
+        math_utils.quat_mul(math_utils.quat_conjugate(object_quat).unsqueeze(1).expand_as(frames.object_quat), frames.object_quat)
+    )
+    parts = (body_pos, body_rot, object_delta, object_rot, frames.contact_object, valid.float().unsqueeze(-1))
+    return torch.cat([part.reshape(env.num_envs, num_frames, -1) for part in parts], dim=-1).reshape(env.num_envs, -1)
+

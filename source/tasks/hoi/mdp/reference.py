@@ -1,0 +1,172 @@
+"""The reference motion of every environment: which clip, which time, and the reference frames around it.
+
+:class:`ReferenceMotion` is a command term. On reset it draws a clip and a start time for each environment
+(reference state initialization), writes the reference humanoid and object state into the simulation with random
+perturbations, and from then on advances the clip time by one control step per step.
+
+Time convention: :attr:`ReferenceMotion.times` is the clip time the *next* simulated state should match, so during
+``env.step`` the rewards and terminations compare the state after physics with :attr:`ReferenceMotion.target`, and
+the observations that follow see the frames after it in :meth:`ReferenceMotion.future`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import MISSING
+from typing import TYPE_CHECKING
+
+import torch
+
+from isaaclab.assets import Articulation, RigidObject
+from isaaclab.managers import CommandTerm, CommandTermCfg
+from isaaclab.utils import configclass
+from isaaclab.utils import math as math_utils
+
+from interprior.assets.humanoid import canonical_joint_name
+from interprior.assets.object_sdf import ObjectSdf
+from interprior.assets.skeleton import BODY_NAMES, JOINT_NAMES
+from interprior.data.motion_library import MotionFrame, MotionLibrary
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedRLEnv
+
+
+class ReferenceMotion(CommandTerm):
+    """Per-environment reference clip and time, backed by a :class:`MotionLibrary` of one object's clips."""
+
+    cfg: ReferenceMotionCfg
+
+    def __init__(self, cfg: ReferenceMotionCfg, env: ManagerBasedRLEnv):
+        super().__init__(cfg, env)
+        self.humanoid: Articulation = env.scene[cfg.humanoid_name]
+        self.object: RigidObject = env.scene[cfg.object_name]
+        self.library = MotionLibrary.from_paths(
+            list(cfg.motion_paths), device=self.device, object_name=cfg.library_object, progress=False
+        )
+        self.object_sdf = ObjectSdf(cfg.library_object, device=self.device)
+        """Distance field of the scene's object, in the object frame."""
+        self.body_ids = torch.tensor([self.humanoid.body_names.index(name) for name in BODY_NAMES], device=self.device)
+        """(24,) simulator body index of each of our bodies."""
+        sim_joints = [canonical_joint_name(name) for name in self.humanoid.joint_names]
+        self.joint_ids = torch.tensor([sim_joints.index(name) for name in JOINT_NAMES], device=self.device)
+        """(69,) simulator joint index of each of our hinges."""
+        self.clip_ids = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
+        self.times = torch.zeros(self.num_envs, device=self.device)
+        self.future_offsets = env.step_dt * (torch.tensor(cfg.future_frames, device=self.device).float() - 1.0)
+        self._generator = torch.Generator(device=self.device)
+        self._generator.manual_seed(env.cfg.seed if env.cfg.seed is not None else 0)
+        self.target: MotionFrame = self.library.frame_at(self.clip_ids, self.times)
+        self.metrics["error_body_pos"] = torch.zeros(self.num_envs, device=self.device)
+        self.metrics["error_object_pos"] = torch.zeros(self.num_envs, device=self.device)
+
+    def __str__(self) -> str:
+        return (
+            f"ReferenceMotion: {self.library.num_clips} clips of {self.cfg.library_object!r}, "
+            f"future frames {tuple(self.cfg.future_frames)}"
+        )
+
+    @property
+    def command(self) -> torch.Tensor:
+        """(N, 2) clip id and clip time (s) of the next state's reference."""
+        return torch.stack([self.clip_ids.float(), self.times], dim=-1)
+
+    def future(self) -> tuple[MotionFrame, torch.Tensor]:
+        """Reference frames at :attr:`~ReferenceMotionCfg.future_frames` steps ahead: (N, K) frames, (N, K) valid."""
+        return self.library.window(self.clip_ids, self.times, self.future_offsets)
+
+    def clip_ended(self) -> torch.Tensor:
+        """(N,) bool: the reference time has passed the end of the clip."""
+        return self.times > self.library.durations[self.clip_ids] + 1e-4
+
+    def body_state(self) -> dict[str, torch.Tensor]:
+        """The humanoid's simulated state in our body order, positions relative to the env origin.
+
+        Returns ``body_pos`` (N, 24, 3), ``body_quat`` (N, 24, 4), ``body_lin_vel``, ``body_ang_vel`` (N, 24, 3).
+        """
+        data = self.humanoid.data
+        return {
+            "body_pos": data.body_pos_w.torch[:, self.body_ids] - self._env.scene.env_origins.unsqueeze(1),
+            "body_quat": data.body_quat_w.torch[:, self.body_ids],
+            "body_lin_vel": data.body_lin_vel_w.torch[:, self.body_ids],
+            "body_ang_vel": data.body_ang_vel_w.torch[:, self.body_ids],
+        }
+
+    def object_pose(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The object's simulated position (N, 3, relative to the env origin) and orientation (N, 4)."""
+        data = self.object.data
+        return data.root_pos_w.torch - self._env.scene.env_origins, data.root_quat_w.torch
+
+    # Command term interface.
+
+    def _resample_command(self, env_ids: Sequence[int] | slice):
+        env_ids = torch.arange(self.num_envs, device=self.device)[env_ids]
+        count = len(env_ids)
+        clip_ids = self.library.sample_clips(count, generator=self._generator)
+        times = self.library.sample_times(clip_ids, truncate_time=self.cfg.min_remaining_time, generator=self._generator)
+        from_start = torch.rand(count, device=self.device, generator=self._generator) < self.cfg.start_at_beginning_prob
+        times = torch.where(from_start, torch.zeros_like(times), times)
+        self.clip_ids[env_ids] = clip_ids
+        self.times[env_ids] = times + self._env.step_dt
+        self._write_reference_state(env_ids, self.library.frame_at(clip_ids, times))
+        self.target = self.library.frame_at(self.clip_ids, self.times)
+
+    def _update_command(self):
+        self.times += self._env.step_dt
+        self.target = self.library.frame_at(self.clip_ids, self.times)
+
+    def _update_metrics(self):
+        state = self.body_state()
+        self.metrics["error_body_pos"] = torch.linalg.norm(state["body_pos"] - self.target.body_pos, dim=-1).mean(-1)
+        object_pos, _ = self.object_pose()
+        self.metrics["error_object_pos"] = torch.linalg.norm(object_pos - self.target.object_pos, dim=-1)
+
+    def _write_reference_state(self, env_ids: torch.Tensor, frame: MotionFrame):
+        """Put the humanoid and the object of ``env_ids`` in the reference ``frame``, perturbed by the noise config."""
+        count, cfg = len(env_ids), self.cfg
+        origins = self._env.scene.env_origins[env_ids]
+
+        def noise(scale: float, *shape: int) -> torch.Tensor:
+            return scale * (2.0 * torch.rand(count, *shape, device=self.device, generator=self._generator) - 1.0)
+
+        root_pos = frame.root_pos + origins + noise(cfg.root_pos_noise, 3) * torch.tensor([1.0, 1.0, 0.0], device=self.device)
+        root_quat = math_utils.quat_mul(math_utils.quat_from_euler_xyz(*noise(cfg.root_rot_noise, 3).unbind(-1)), frame.root_quat)
+        root_vel = torch.cat([frame.body_lin_vel[:, 0], frame.body_ang_vel[:, 0]], dim=-1)
+        joint_pos = frame.joint_pos + noise(cfg.joint_pos_noise, len(JOINT_NAMES))
+        self.humanoid.write_root_pose_to_sim_index(root_pose=torch.cat([root_pos, root_quat], -1), env_ids=env_ids)
+        self.humanoid.write_root_velocity_to_sim_index(root_velocity=root_vel, env_ids=env_ids)
+        self.humanoid.write_joint_position_to_sim_index(position=joint_pos, joint_ids=self.joint_ids, env_ids=env_ids)
+        self.humanoid.write_joint_velocity_to_sim_index(velocity=frame.joint_vel, joint_ids=self.joint_ids, env_ids=env_ids)
+
+        object_pos = frame.object_pos + origins + noise(cfg.object_pos_noise, 3) * torch.tensor([1.0, 1.0, 0.0], device=self.device)
+        object_vel = torch.cat([frame.object_lin_vel, frame.object_ang_vel], dim=-1)
+        self.object.write_root_pose_to_sim_index(root_pose=torch.cat([object_pos, frame.object_quat], -1), env_ids=env_ids)
+        self.object.write_root_velocity_to_sim_index(root_velocity=object_vel, env_ids=env_ids)
+
+
+@configclass
+class ReferenceMotionCfg(CommandTermCfg):
+    """Reference clips, future frames and the perturbations of reference state initialization."""
+
+    class_type: type = ReferenceMotion
+    resampling_time_range: tuple[float, float] = (1.0e9, 1.0e9)
+    """Never resample mid-episode: a new clip is drawn only at reset."""
+    humanoid_name: str = "humanoid"
+    object_name: str = "object"
+    library_object: str = MISSING
+    """Library object whose clips are used; must be the scene's object."""
+    motion_paths: list[str] = MISSING
+    """Clip files or directories."""
+    future_frames: tuple[int, ...] = (1, 16)
+    """Reference frames observed, in control steps after the current state (1 = the next step's target)."""
+    min_remaining_time: float = 1.0
+    """Start times leave at least this much of the clip (s)."""
+    start_at_beginning_prob: float = 0.1
+    """Fraction of resets that start at the clip's first frame."""
+    root_pos_noise: float = 0.02
+    """Horizontal pelvis offset at reset, uniform in +-this (m); the object gets its own."""
+    root_rot_noise: float = 0.05
+    """Pelvis roll, pitch, yaw offset at reset, uniform in +-this (rad)."""
+    joint_pos_noise: float = 0.05
+    """Hinge angle offset at reset, uniform in +-this (rad)."""
+    object_pos_noise: float = 0.01
+    """Horizontal object offset at reset, uniform in +-this (m)."""

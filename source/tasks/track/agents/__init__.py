@@ -1,0 +1,1 @@
+"""Learning configurations of the tracking task."""

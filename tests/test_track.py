@@ -1,0 +1,129 @@
+"""InterPrior-Track-v0: reference state initialization, and observation, reward and termination terms on hand-made
+states (real Newton physics on the CPU, the bundled clips)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from isaaclab.managers import SceneEntityCfg
+
+from interprior.assets.skeleton import body_index
+from interprior.tasks.env_factory import load_env_cfg, open_env
+from interprior.tasks.hoi import mdp
+
+TASK = "InterPrior-Track-v0"
+NUM_ENVS = 2
+
+
+@pytest.fixture(scope="module")
+def env():
+    cfg = load_env_cfg(TASK, num_envs=NUM_ENVS)
+    reference = cfg.commands.reference
+    reference.root_pos_noise = reference.root_rot_noise = reference.joint_pos_noise = reference.object_pos_noise = 0.0
+    cfg.events.push_humanoid = cfg.events.push_object = None
+    with open_env(TASK, seed=3, env_cfg=cfg) as env:
+        env.reset(seed=3)
+        yield env
+
+
+def _put_on_reference(env, clip_ids: torch.Tensor | None = None, times: torch.Tensor | None = None):
+    """Set the reference target (optionally to chosen clips and times) and write exactly that state into the sim."""
+    reference = env.command_manager.get_term("reference")
+    if clip_ids is not None:
+        reference.clip_ids[:], reference.times[:] = clip_ids, times
+    reference.target = reference.library.frame_at(reference.clip_ids, reference.times)
+    reference._write_reference_state(torch.arange(env.num_envs), reference.target)
+    env.sim.forward()
+    env.scene.update(0.0)
+    return reference
+
+
+def test_reset_starts_every_world_on_its_reference(env):
+    env.reset(seed=5)
+    reference = env.command_manager.get_term("reference")
+    start = reference.library.frame_at(reference.clip_ids, reference.times - env.step_dt)
+    state = reference.body_state()
+    torch.testing.assert_close(state["body_pos"], start.body_pos, atol=2e-3, rtol=0)
+    object_pos, _ = reference.object_pose()
+    torch.testing.assert_close(object_pos, start.object_pos, atol=1e-4, rtol=0)
+
+
+def test_a_perfectly_tracked_state_scores_the_maximum(env):
+    _put_on_reference(env)
+    for term, params in (
+        (mdp.track_body_pos, {"std": 0.15}),
+        (mdp.track_body_rot, {"std": 0.6}),
+        (mdp.track_object_pos, {"std": 0.15}),
+        (mdp.track_object_rot, {"std": 0.6}),
+    ):
+        value = term(env, **params)
+        torch.testing.assert_close(value, torch.ones(NUM_ENVS), atol=2e-3, rtol=0, msg=term.__name__)
+    assert (mdp.track_body_vel(env, std=1.0) > 0.95).all(), "joint velocities written from the clip give its body velocities"
+    assert not mdp.body_drift(env, threshold=0.5).any() and not mdp.object_drift(env, threshold=0.5).any()
+
+
+def test_tracking_rewards_fall_with_the_error(env):
+    _put_on_reference(env)
+    humanoid = env.scene["humanoid"]
+    pose = humanoid.data.root_pose_w.torch.clone()
+    pose[:, 0] += 0.3  # the whole humanoid 0.3 m off its reference
+    humanoid.write_root_pose_to_sim_index(root_pose=pose)
+    env.sim.forward()
+    env.scene.update(0.0)
+    expected = torch.exp(torch.tensor(-(0.3**2) / 0.15**2))
+    torch.testing.assert_close(mdp.track_body_pos(env, std=0.15), expected.expand(NUM_ENVS), atol=2e-3, rtol=0)
+    assert mdp.body_drift(env, threshold=0.25).all() and not mdp.body_drift(env, threshold=0.35).any()
+
+
+def test_observations_see_the_reference_as_residuals(env):
+    reference = _put_on_reference(env)
+    observation = mdp.reference_residuals(env)
+    per_frame = observation.view(NUM_ENVS, len(reference.cfg.future_frames), -1)
+    next_frame = per_frame[:, 0]
+    body_pos_delta, body_rot_delta = next_frame[:, :72], next_frame[:, 72:144]
+    assert body_pos_delta.abs().max() < 2e-3 and body_rot_delta.abs().max() < 2e-3, "the next frame is the state itself"
+    assert (next_frame[:, -1] == 1.0).all(), "the next frame lies inside the clip"
+    humanoid = mdp.humanoid_state(env)
+    torch.testing.assert_close(humanoid[:, 0], reference.target.root_pos[:, 2], atol=1e-3, rtol=0)
+    assert torch.isfinite(env.observation_manager.compute()["policy"]).all()
+
+
+def test_fallen_humanoid_terminates(env):
+    _put_on_reference(env)
+    humanoid = env.scene["humanoid"]
+    pose = humanoid.data.root_pose_w.torch.clone()
+    pose[:, 2] = 0.15
+    humanoid.write_root_pose_to_sim_index(root_pose=pose)
+    env.sim.forward()
+    env.scene.update(0.0)
+    assert mdp.root_height_below_minimum(env, minimum_height=0.3, asset_cfg=SceneEntityCfg("humanoid")).all()
+    assert mdp.body_drift(env, threshold=0.5).all()
+
+
+def test_grasp_term_pulls_palms_to_the_held_object(env):
+    reference = env.command_manager.get_term("reference")
+    library = reference.library
+    palms = [body_index("L_Wrist"), body_index("R_Wrist")]
+    # Find a reference frame where both palms hold the box.
+    frame_rate = 30.0
+    for clip in range(library.num_clips):
+        times = torch.arange(0.0, float(library.durations[clip]), 1.0 / frame_rate)
+        frames = library.frame_at(torch.full_like(times, clip, dtype=torch.long), times)
+        holding = (frames.contact_object[:, palms] > 0.5).all(-1)
+        if holding.any():
+            held_time = times[holding.nonzero()[len(holding.nonzero()) // 2, 0]]
+            break
+    else:
+        pytest.fail("no bundled clip of the task's object has both palms on it")
+    _put_on_reference(env, torch.full((NUM_ENVS,), clip, dtype=torch.long), held_time.expand(NUM_ENVS))
+    on_box = mdp.grasp_penalty(env)
+    box = env.scene["object"]
+    pose = box.data.root_pose_w.torch.clone()
+    pose[:, 1] += 1.0
+    box.write_root_pose_to_sim_index(root_pose=pose)
+    env.sim.forward()
+    env.scene.update(0.0)
+    away = mdp.grasp_penalty(env)
+    assert (on_box < 0.5).all(), f"palms on the box, facing it: small penalty, got {on_box}"
+    assert (away > on_box + 1.0).all(), f"box 1 m away: penalty grows by the gap, got {away}"
