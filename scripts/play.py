@@ -1,14 +1,16 @@
 """Step a batch of InterPrior scenes and report what the humanoids and objects do.
 
-Without a policy the PD drives hold the default pose (zero actions), which shows the scene, the physics backend and
-the assets working together:
+With --checkpoint the trained rsl_rl policy acts; without one the PD drives hold the default pose (zero actions),
+which shows the scene, the physics backend and the assets working together:
 
     python scripts/play.py --task InterPrior-Scene-v0 --num-envs 16 --seconds 10
+    python scripts/play.py --checkpoint logs/rsl_rl/interprior_scene/2026-11-24_10-00-00/model_99.pt
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 
@@ -19,34 +21,55 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="simulated time (s)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--checkpoint", default=None, help="rsl_rl checkpoint file or run directory to act with")
     parser.add_argument("overrides", nargs="*", help="config overrides such as physics=physx")
     args = parser.parse_args()
 
     import torch
 
-    from interprior.tasks.env_factory import check_task_id, open_env
+    from interprior.agents.checkpoints import CheckpointError, resolve_checkpoint
+    from interprior.agents.runner import load_task_configs, make_runner
+    from interprior.tasks.env_factory import open_env
 
     try:
-        check_task_id(args.task)
+        env_cfg, agent_cfg = load_task_configs(args.task, args.overrides, play=True)
+        checkpoint = None if args.checkpoint is None else resolve_checkpoint(args.checkpoint)
     except ValueError as error:
-        parser.error(str(error))
-    with open_env(args.task, args.num_envs, args.device, args.seed, args.overrides) as env:
-        env.reset(seed=args.seed)
+        sys.exit(f"play.py: error: {error}")
+    agent_cfg.device = args.device
+
+    with open_env(args.task, args.num_envs, args.device, args.seed, env_cfg=env_cfg) as env:
+        runner = make_runner(env, agent_cfg)
+        vec_env = runner.env
+        if checkpoint is None:
+            zero_actions = torch.zeros(vec_env.num_envs, vec_env.num_actions, device=args.device)
+            policy = None
+            print("[INFO] no checkpoint: acting with zero actions (PD holds the default pose)")
+        else:
+            try:
+                runner.load(str(checkpoint), map_location=args.device)
+            except CheckpointError as error:
+                sys.exit(f"play.py: error: {error}")
+            policy = runner.get_inference_policy(device=args.device)
+            print(f"[INFO] acting with the policy of {checkpoint}")
         humanoid, obj = env.scene["humanoid"], env.scene["object"]
-        actions = torch.zeros(env.num_envs, env.action_manager.total_action_dim, device=args.device)
         steps = int(round(args.seconds / env.step_dt))
         resets = torch.zeros(env.num_envs, dtype=torch.long, device=args.device)
+        obs = vec_env.get_observations()
         start = time.perf_counter()
-        for step in range(1, steps + 1):
-            _, _, terminated, truncated, _ = env.step(actions)
-            resets += (terminated | truncated).long()
-            if step % int(round(1.0 / env.step_dt)) == 0 or step == steps:
-                pelvis = humanoid.data.root_pos_w.torch[:, 2]
-                object_height = obj.data.root_pos_w.torch[:, 2]
-                print(
-                    f"t={step * env.step_dt:5.1f} s  pelvis height {pelvis.mean():.3f} m (min {pelvis.min():.3f})  "
-                    f"object height {object_height.mean():.3f} m  episodes ended {int(resets.sum())}"
-                )
+        with torch.inference_mode():
+            for step in range(1, steps + 1):
+                obs, _, dones, _ = vec_env.step(zero_actions if policy is None else policy(obs))
+                if policy is not None:
+                    policy.reset(dones)
+                resets += dones
+                if step % int(round(1.0 / env.step_dt)) == 0 or step == steps:
+                    pelvis = humanoid.data.root_pos_w.torch[:, 2]
+                    object_height = obj.data.root_pos_w.torch[:, 2]
+                    print(
+                        f"t={step * env.step_dt:5.1f} s  pelvis height {pelvis.mean():.3f} m (min {pelvis.min():.3f})  "
+                        f"object height {object_height.mean():.3f} m  episodes ended {int(resets.sum())}"
+                    )
         elapsed = time.perf_counter() - start
     print(f"{args.num_envs} envs x {steps} steps in {elapsed:.1f} s: {args.num_envs * steps / elapsed:.0f} env-steps/s")
 

@@ -93,10 +93,14 @@ class RewardsCfg:
 
 @configclass
 class TerminationsCfg:
-    """Episode time-out and falling."""
+    """Episode time-out, falling, and worlds whose physics diverged (NaN or exploding speeds)."""
 
     time_out = DoneTerm(func=mdp.time_out, time_out=True)
     fall = DoneTerm(func=mdp.root_height_below_minimum, params={"minimum_height": 0.3, "asset_cfg": SceneEntityCfg("humanoid")})
+    physics_diverged = DoneTerm(
+        func=mdp.physics_diverged,
+        params={"asset_cfg": SceneEntityCfg("humanoid"), "object_cfg": SceneEntityCfg("object"), "max_speed": 50.0},
+    )
 
 
 @configclass

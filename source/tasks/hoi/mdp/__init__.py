@@ -5,4 +5,4 @@ from isaaclab.envs.mdp import *  # noqa: F401, F403
 from .observations import *  # noqa: F401, F403
 from .reference import ReferenceMotion, ReferenceMotionCfg  # noqa: F401
 from .rewards import *  # noqa: F401, F403
-from .tracking_terminations import *  # noqa: F401, F403
+from .terminations import *  # noqa: F401, F403

@@ -1,0 +1,94 @@
+"""Train a policy for an InterPrior task with rsl_rl's PPO.
+
+    python scripts/train.py --num-envs 16 --max-iterations 100
+    python scripts/train.py --resume                      # continue the newest run of the task's experiment
+    python scripts/train.py --checkpoint logs/rsl_rl/interprior_scene/2026-11-24_10-00-00/model_40.pt
+    python scripts/train.py physics=physx env.scene.num_envs=8 agent.max_iterations=3
+
+A run writes TensorBoard events, a checkpoint model_<iteration>.pt every save_interval iterations and at the end,
+and its configs as params/env.yaml and params/agent.yaml, to --log-dir (default
+logs/rsl_rl/<experiment_name>/<timestamp>[_<run_name>]). A resumed run gets a new directory and continues the
+iteration count and optimizer state of its checkpoint; --max-iterations counts the iterations of this launch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DEFAULT_TASK = "InterPrior-Track-v0"
+"""The task trained without --task: the Stage 1 expert."""
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", default=DEFAULT_TASK)
+    parser.add_argument("--num-envs", type=int, default=None, help="parallel worlds (default: the task's)")
+    parser.add_argument("--device", default="cpu", help="torch and physics device, cpu or cuda:N")
+    parser.add_argument("--seed", type=int, default=None, help="default: the agent config's seed")
+    parser.add_argument("--max-iterations", type=int, default=None, help="PPO iterations to run in this launch")
+    parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint of the experiment")
+    parser.add_argument("--checkpoint", default=None, help="continue from this checkpoint file or run directory")
+    parser.add_argument("--log-dir", default=None, help="run directory to write (must hold no checkpoint yet)")
+    parser.add_argument("overrides", nargs="*", help="Hydra-style overrides: physics=physx env.scene.num_envs=8 ...")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+
+    from isaaclab.utils.io import dump_yaml
+
+    from interprior.agents.checkpoints import (
+        CheckpointError,
+        checkpoints_in,
+        latest_checkpoint,
+        new_run_dir,
+        resolve_checkpoint,
+    )
+    from interprior.agents.runner import load_task_configs, make_runner
+    from interprior.tasks.env_factory import open_env
+
+    try:
+        env_cfg, agent_cfg = load_task_configs(args.task, args.overrides)
+        if args.checkpoint is not None:
+            resume_from = resolve_checkpoint(args.checkpoint)
+        elif args.resume:
+            resume_from = latest_checkpoint(agent_cfg.experiment_name)
+        else:
+            resume_from = None
+        log_dir = Path(args.log_dir) if args.log_dir else new_run_dir(agent_cfg.experiment_name, agent_cfg.run_name)
+        if checkpoints_in(log_dir):
+            raise CheckpointError(f"log directory {log_dir} already holds checkpoints; choose another --log-dir")
+    except ValueError as error:
+        sys.exit(f"train.py: error: {error}")
+    if args.max_iterations is not None:
+        agent_cfg.max_iterations = args.max_iterations
+    if args.seed is not None:
+        agent_cfg.seed = args.seed
+    agent_cfg.device = args.device
+    env_cfg.log_dir = str(log_dir.resolve())
+
+    with open_env(args.task, args.num_envs, args.device, agent_cfg.seed, env_cfg=env_cfg) as env:
+        runner = make_runner(env, agent_cfg, log_dir)
+        runner.add_git_repo_to_log(__file__)
+        if resume_from is not None:
+            try:
+                runner.load(str(resume_from), map_location=args.device)
+            except CheckpointError as error:
+                sys.exit(f"train.py: error: {error}")
+            print(f"[INFO] resuming from {resume_from} at iteration {runner.current_learning_iteration}")
+        print(f"[INFO] logging to {log_dir.resolve()}")
+        dump_yaml(str(log_dir / "params" / "env.yaml"), env_cfg)
+        dump_yaml(str(log_dir / "params" / "agent.yaml"), agent_cfg)
+        runner.learn(agent_cfg.max_iterations, init_at_random_ep_len=agent_cfg.init_at_random_ep_len)
+        guard = runner.env
+        print(
+            f"[INFO] finished iteration {runner.current_learning_iteration}; replaced non-finite values: "
+            f"{guard.nonfinite_observations} observation entries, {guard.nonfinite_rewards} rewards"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Where training runs and their rsl_rl checkpoints live on disk, and whether a checkpoint fits a policy.
+
+Layout (Isaac Lab's): ``logs/rsl_rl/<experiment_name>/<timestamp>[_<run_name>]/model_<iteration>.pt``, where
+``<iteration>`` is the last learning iteration the checkpoint has completed (0-based).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import torch
+
+LOG_ROOT = Path("logs") / "rsl_rl"
+"""Root of all experiments, relative to the working directory."""
+
+CHECKPOINT_PATTERN = re.compile(r"model_(\d+)\.pt")
+"""File name of an rsl_rl checkpoint; the group is its iteration."""
+
+MODEL_KEYS = ("actor_state_dict", "critic_state_dict", "optimizer_state_dict")
+"""Entries every rsl_rl PPO checkpoint holds."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is missing, unreadable, or does not fit the policy it should be loaded into."""
+
+
+def experiment_dir(experiment_name: str) -> Path:
+    """The directory holding every run of an experiment."""
+    return LOG_ROOT / experiment_name
+
+
+def new_run_dir(experiment_name: str, run_name: str = "") -> Path:
+    """A fresh run directory ``<experiment>/<timestamp>[_<run_name>]`` (not created)."""
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    return experiment_dir(experiment_name) / (f"{stamp}_{run_name}" if run_name else stamp)
+
+
+def checkpoints_in(run_dir: Path) -> list[Path]:
+    """The checkpoints of a run, oldest iteration first."""
+    found = [path for path in Path(run_dir).glob("model_*.pt") if CHECKPOINT_PATTERN.fullmatch(path.name)]
+    return sorted(found, key=lambda path: int(CHECKPOINT_PATTERN.fullmatch(path.name).group(1)))
+
+
+def latest_checkpoint(experiment_name: str) -> Path:
+    """The newest checkpoint of the newest run of ``experiment_name`` that has one (runs sort by timestamp).
+
+    Raises:
+        CheckpointError: No run of the experiment holds a checkpoint.
+    """
+    root = experiment_dir(experiment_name)
+    runs = sorted((path for path in root.glob("*") if path.is_dir()), reverse=True)
+    for run in runs:
+        if checkpoints := checkpoints_in(run):
+            return checkpoints[-1]
+    raise CheckpointError(f"no checkpoint to resume: no run under {root.resolve()} holds a model_<iteration>.pt")
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """``path`` itself if it is a checkpoint file, or the newest checkpoint of the run directory ``path``.
+
+    Raises:
+        CheckpointError: Nothing is at ``path``, or the directory holds no checkpoint.
+    """
+    path = Path(path)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        if checkpoints := checkpoints_in(path):
+            return checkpoints[-1]
+        raise CheckpointError(f"checkpoint directory {path} holds no model_<iteration>.pt")
+    raise CheckpointError(f"checkpoint {path} does not exist")
+
+
+def read_checkpoint(path: Path) -> dict:
+    """The saved dict of an rsl_rl PPO checkpoint, on the CPU.
+
+    Raises:
+        CheckpointError: The file cannot be read or is not an rsl_rl PPO checkpoint.
+    """
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as error:  # torch raises many types for a corrupt or foreign file
+        raise CheckpointError(f"checkpoint {path} cannot be read: {error}") from error
+    missing = [key for key in MODEL_KEYS if not isinstance(checkpoint, dict) or key not in checkpoint]
+    if missing:
+        raise CheckpointError(f"checkpoint {path} is not an rsl_rl PPO checkpoint (no {', '.join(missing)})")
+    return checkpoint
+
+
+def check_checkpoint_fits(path: Path, models: dict[str, dict[str, torch.Tensor]]) -> None:
+    """Compare the parameter names and shapes of a checkpoint with the models it will be loaded into.
+
+    Args:
+        path: The checkpoint file.
+        models: ``{"actor_state_dict": ..., "critic_state_dict": ...}`` of the policy, as ``PPO.save()`` gives.
+
+    Raises:
+        CheckpointError: The checkpoint is unreadable or was trained for other observation or action sizes.
+    """
+    checkpoint = read_checkpoint(path)
+    for key in ("actor_state_dict", "critic_state_dict"):
+        model = key.removesuffix("_state_dict")
+        saved, wanted = checkpoint[key], models[key]
+        if saved.keys() != wanted.keys():
+            differing = sorted(saved.keys() ^ wanted.keys())
+            raise CheckpointError(
+                f"checkpoint {path} has another {model} architecture (parameters differ: {', '.join(differing)})"
+            )
+        for name, tensor in wanted.items():
+            if saved[name].shape != tensor.shape:
+                raise CheckpointError(
+                    f"checkpoint {path} was trained for other observation or action sizes: {model} '{name}' is "
+                    f"{tuple(saved[name].shape)} in the checkpoint but {tuple(tensor.shape)} for this task"
+                )
