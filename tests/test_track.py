@@ -8,6 +8,7 @@ import torch
 
 from isaaclab.managers import SceneEntityCfg
 
+from interprior.assets.objects import get_object
 from interprior.assets.skeleton import body_index
 from interprior.tasks.env_factory import load_env_cfg, open_env
 from interprior.tasks.hoi import mdp
@@ -127,3 +128,17 @@ def test_grasp_term_pulls_palms_to_the_held_object(env):
     away = mdp.grasp_penalty(env)
     assert (on_box < 0.5).all(), f"palms on the box, facing it: small penalty, got {on_box}"
     assert (away > on_box + 1.0).all(), f"box 1 m away: penalty grows by the gap, got {away}"
+
+
+def test_object_mass_and_centre_of_mass_are_drawn_anew_at_every_reset(env):
+    box = env.scene["object"]
+    nominal = get_object(env.cfg.commands.reference.library_object).mass
+    draws = []
+    for seed in (11, 12):
+        env.reset(seed=seed)
+        draws.append((box.data.body_mass.torch.flatten().clone(), box.data.body_com_pose_b.torch[:, 0, :3].clone()))
+    (mass_a, com_a), (mass_b, com_b) = draws
+    for mass in (mass_a, mass_b):
+        assert ((mass >= 0.7 * nominal - 1e-4) & (mass <= 1.3 * nominal + 1e-4)).all()
+    assert not torch.allclose(mass_a, mass_b) and not torch.allclose(com_a, com_b)
+    assert (com_a.abs() <= 0.02 + 1e-5).all()

@@ -48,7 +48,8 @@ class ObservationsCfg:
 
 @configclass
 class EventsCfg:
-    """Reference state initialization happens in the reference command; here: kicks and object randomization."""
+    """Reference state initialization happens in the reference command; here: sparse velocity kicks on the pelvis and
+    the object, and the object's mass, inertia, centre of mass and friction drawn anew at every reset."""
 
     push_humanoid = EventTerm(
         func=mdp.push_by_setting_velocity,
@@ -64,17 +65,22 @@ class EventsCfg:
     )
     object_mass = EventTerm(
         func=mdp.randomize_rigid_body_mass,
-        mode="startup",
+        mode="reset",
         params={"asset_cfg": SceneEntityCfg("object"), "mass_distribution_params": (0.7, 1.3), "operation": "scale"},
+    )
+    object_inertia = EventTerm(
+        func=mdp.randomize_rigid_body_inertia,
+        mode="reset",
+        params={"asset_cfg": SceneEntityCfg("object"), "inertia_distribution_params": (0.8, 1.2), "operation": "scale"},
     )
     object_com = EventTerm(
         func=mdp.randomize_rigid_body_com,
-        mode="startup",
+        mode="reset",
         params={"asset_cfg": SceneEntityCfg("object"), "com_range": {"x": (-0.02, 0.02), "y": (-0.02, 0.02), "z": (-0.02, 0.02)}},
     )
     object_friction = EventTerm(
         func=mdp.randomize_rigid_body_material,
-        mode="startup",
+        mode="reset",
         params={
             "asset_cfg": SceneEntityCfg("object"),
             "static_friction_range": (0.6, 1.0),
