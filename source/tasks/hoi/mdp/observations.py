@@ -17,6 +17,7 @@ from isaaclab.utils import math as math_utils
 from interprior.assets.humanoid_mjcf import contact_sphere
 from interprior.assets.skeleton import BODY_NAMES, body_index
 
+from .goals import goal_residuals
 from .reference import ReferenceMotion
 
 if TYPE_CHECKING:
@@ -116,25 +117,11 @@ def body_contacts(env: ManagerBasedRLEnv, sensor_cfg: SceneEntityCfg, threshold:
 
 
 def reference_residuals(env: ManagerBasedRLEnv, command_name: str = "reference") -> torch.Tensor:
-    """(N, K * 176) the future reference frames relative to the current state, heading frame.
-
-    Per frame: body position differences (24*3), body rotation differences as rotation vectors in the body frame
-    (24*3), object position and rotation differences (3 + 3), the reference's body-object contact labels (24),
-    and whether the frame lies inside the clip (1).
-    """
+    """(N, K * (F + 1)) the future reference frames as unmasked goal residuals (:mod:`.goals`, F = 174) to the
+    current state, each followed by whether the frame lies inside the clip (1)."""
     reference = reference_term(env, command_name)
     frames, valid = reference.future()  # (N, K)
     state = reference.body_state()
-    heading = heading_inverse(state["body_quat"][:, 0])
-    num_frames = valid.shape[1]
-    body_pos = rotate(heading, frames.body_pos - state["body_pos"].unsqueeze(1))
-    current_quat = state["body_quat"].unsqueeze(1).expand_as(frames.body_quat)
-    body_rot = math_utils.axis_angle_from_quat(math_utils.quat_mul(math_utils.quat_conjugate(current_quat), frames.body_quat))
     object_pos, object_quat = reference.object_pose()
-    object_delta = rotate(heading, frames.object_pos - object_pos.unsqueeze(1))
-    object_rot = math_utils.axis_angle_from_quat(
-        math_utils.quat_mul(math_utils.quat_conjugate(object_quat).unsqueeze(1).expand_as(frames.object_quat), frames.object_quat)
-    )
-    parts = (body_pos, body_rot, object_delta, object_rot, frames.contact_object, valid.float().unsqueeze(-1))
-    return torch.cat([part.reshape(env.num_envs, num_frames, -1) for part in parts], dim=-1).reshape(env.num_envs, -1)
-
+    residuals = goal_residuals(frames, state["body_pos"], state["body_quat"], object_pos, object_quat)
+    return torch.cat([residuals, valid.float().unsqueeze(-1)], dim=-1).reshape(env.num_envs, -1)
