@@ -93,6 +93,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from interprior.data import BUNDLED_DATASET
     from interprior.data.formats import FORMATS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -127,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="generate the bundled procedural dataset")
     generate.add_argument("--seed", type=int, default=0)
-    generate.add_argument("--out", type=Path, default=Path("data/generated"))
+    generate.add_argument("--out", type=Path, default=BUNDLED_DATASET)
     generate.set_defaults(run=_generate)
     return parser
 

@@ -7,18 +7,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.spatial.transform import Rotation
 
 from interprior.assets.objects import get_object
 from interprior.assets.skeleton import BODY_NAMES
 from interprior.data.clip import load_clip
-from interprior.data.generator import INTERACTIONS, generate_clip
+from interprior.data.generator import INTERACTIONS, generate_clip, interactions
 from interprior.data.generator.dataset import BOXES, OBJECTS_FOR
+from interprior.data.generator.plan import PALM_POINT
 from interprior.data.generator.posture import humanoid_model
 
 BUNDLED = Path(__file__).resolve().parents[1] / "source" / "data" / "bundled"
 CASES = [(interaction, OBJECTS_FOR[interaction][-1]) for interaction in INTERACTIONS]
 FEET = [BODY_NAMES.index(name) for name in ("L_Ankle", "L_Toe", "R_Ankle", "R_Toe")]
 PALMS = [BODY_NAMES.index("L_Wrist"), BODY_NAMES.index("R_Wrist")]
+HANDS = [BODY_NAMES.index(name) for name in ("L_Wrist", "L_Hand", "R_Wrist", "R_Hand")]
 SOLE = np.array([0.065, 0.025, 0.065, 0.025])  # ankle and toe origins above the sole (m)
 
 
@@ -28,14 +31,16 @@ def clip_of(interaction: str, object_name: str, seed: int):
 
 
 @pytest.mark.parametrize("interaction, object_name", CASES)
-def test_same_seed_same_clip_other_seed_differs(interaction, object_name):
-    first = clip_of(interaction, object_name, 11)
-    again = generate_clip(interaction, object_name, 11)
-    other = clip_of(interaction, object_name, 12)
-    for name in ("root_pos", "joint_pos", "object_pos", "contact_object"):
+def test_same_seed_same_plan_other_seed_differs(interaction, object_name):
+    # the plan carries all the randomness; test_committed_clip_is_reproduced_from_its_seed covers the solved clip
+    def plan(seed):
+        return getattr(interactions, interaction)(np.random.default_rng(seed), get_object(object_name))
+
+    first, again, other = plan(11), plan(11), plan(12)
+    for name in ("root_pos", "joint_pos", "palms", "object_pos"):
         np.testing.assert_array_equal(getattr(first, name), getattr(again, name))
     assert first.num_frames != other.num_frames or not np.allclose(first.root_pos, other.root_pos)
-    assert first.source == f"generator:{interaction}:{object_name}:seed=11"
+    assert clip_of(interaction, object_name, 11).source == f"generator:{interaction}:{object_name}:seed=11"
 
 
 @pytest.mark.parametrize("interaction, object_name", CASES)
@@ -64,6 +69,29 @@ def test_clip_is_physically_plausible(interaction, object_name):
         assert held[lifted].all()
 
 
+def test_push_slides_the_box_on_the_ground_under_both_palms():
+    clip = clip_of("push", "box_large", 11)
+    spec = get_object("box_large")
+    # the box stays on the ground, barely turns, and travels 1-2 m
+    assert np.allclose(clip.object_pos[:, 2], spec.half_height, atol=1e-4)
+    box = Rotation.from_quat(clip.object_quat)
+    assert (box[0].inv() * box).magnitude().max() < 0.05
+    assert 1.0 <= np.linalg.norm(clip.object_pos[-1, :2] - clip.object_pos[0, :2]) <= 2.0
+    # while it slides, slower than a walk, both palms press its near (-x) face within 2 cm
+    speed = np.linalg.norm(clip.object_lin_vel[:, :2], axis=1)
+    sliding = speed > 0.05
+    assert sliding.sum() > clip.fps and speed.max() < 1.0
+    assert clip.contact_object[sliding][:, PALMS].all()
+    for side, body in (("L", PALMS[0]), ("R", PALMS[1])):
+        palm = clip.body_pos[:, body] + Rotation.from_quat(clip.body_quat[:, body]).apply(PALM_POINT[side])
+        depth = box.inv().apply(palm - clip.object_pos)[:, 0] + 0.5 * spec.size[0]
+        assert np.abs(depth[sliding]).max() < 0.02
+    # only the hands touch it, and they let go before the end
+    others = np.setdiff1d(np.arange(len(BODY_NAMES)), HANDS)
+    assert not clip.contact_object[:, others].any()
+    assert not clip.contact_object[-10:].any()
+
+
 def test_bundled_dataset_covers_every_interaction_and_box():
     for split in ("train", "test"):
         files = sorted((BUNDLED / split).glob("*.npz"))
@@ -76,8 +104,9 @@ def test_bundled_dataset_covers_every_interaction_and_box():
         assert all(clip.fps == 30.0 for clip in clips)
 
 
-def test_committed_clip_is_reproduced_from_its_seed():
-    path = sorted((BUNDLED / "test").glob("sit_*.npz"))[0]
+@pytest.mark.parametrize("interaction", ["sit", "push"])
+def test_committed_clip_is_reproduced_from_its_seed(interaction):
+    path = sorted((BUNDLED / "test").glob(f"{interaction}_*.npz"))[0]
     stored = load_clip(path)
     _, interaction, object_name, seed = stored.source.split(":")
     fresh = generate_clip(interaction, object_name, int(seed.removeprefix("seed=")))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .. import BUNDLED_DATASET
 from . import generate_dataset
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "bundled"
+DEFAULT_OUT = BUNDLED_DATASET
 
 
 def main() -> None:

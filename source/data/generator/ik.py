@@ -13,7 +13,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ...assets.skeleton import BODY_NAMES, JOINT_NAMES
-from .posture import clip_to_limits, humanoid_model
+from .posture import clip_to_limits, humanoid_model, joint_limits
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,11 @@ def solve(
     data = mujoco.MjData(model)
     data.qpos[:3] = root_pos
     data.qpos[3:7] = np.roll(root_quat, 1)
-    q = np.array(joint_pos, dtype=np.float64)
+    q = clip_to_limits(np.array(joint_pos, dtype=np.float64))
     posture = q.copy() if posture is None else np.asarray(posture, dtype=np.float64)
     jacp, jacr = np.zeros((3, model.nv)), np.zeros((3, model.nv))
     columns = 6 + active
+    lower, upper = joint_limits()
     for _ in range(iterations):
         data.qpos[7:] = q
         mujoco.mj_kinematics(model, data)
@@ -87,10 +88,18 @@ def solve(
                 rows.append(target.rotation_weight * jacr[:, columns])
                 errors.append(target.rotation_weight * error)
         jacobian, error = np.concatenate(rows), np.concatenate(errors)
-        lhs = jacobian.T @ jacobian + (posture_weight**2 + damping) * np.eye(len(active))
-        rhs = jacobian.T @ error + posture_weight**2 * (posture[active] - q[active])
-        q[active] += np.linalg.solve(lhs, rhs)
-        q = clip_to_limits(q)
+        free = np.ones(len(active), dtype=bool)
+        for _ in range(2):  # hinges a step would push past their limit are held there and the step is redone
+            cols = jacobian[:, free]
+            lhs = cols.T @ cols + (posture_weight**2 + damping) * np.eye(int(free.sum()))
+            rhs = cols.T @ error + posture_weight**2 * (posture[active[free]] - q[active[free]])
+            delta = np.zeros(len(active))
+            delta[free] = np.linalg.solve(lhs, rhs)
+            blocked = (q[active] + delta < lower[active]) | (q[active] + delta > upper[active])
+            if not blocked[free].any():
+                break
+            free &= ~blocked
+        q[active] = np.clip(q[active] + delta, lower[active], upper[active])
     return q
 
 

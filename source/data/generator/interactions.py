@@ -1,20 +1,23 @@
-"""The scripted interactions: lift, carry, put down and sit, each randomised by a numpy generator.
+"""The scripted interactions: lift, carry, put down, push and sit, each randomised by a numpy generator.
 
 Every script returns a :class:`~interprior.data.generator.plan.Plan` in the world frame. While the object is held its
 pose is defined first and the palm targets are fixed points of the object's frame, so the object moves rigidly with
-the hands; otherwise it rests on the ground at its half height.
+the hands; a pushed box slides along the ground under the palms; otherwise it rests on the ground at its half height.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 from scipy.spatial.transform import Rotation
 
 from ...assets.objects import ObjectSpec
+from ...assets.skeleton import BODY_NAMES
 from .ik import body_frames
+from .locomotion import gait_cycle
 from .motions import (
-    FPS, STANCE_WIDTH, STAND_HEIGHT, TORSO_PITCH, double_support_phases, feet_poses, keyframes, pelvis_pose, slerp_keyframes,
-    smoothstep, standing_joints, standing_root, stance_feet, step, walk,
+    FPS, STANCE_WIDTH, STAND_HEIGHT, TORSO_PITCH, crouch, double_support_phases, feet_poses, keyframes, pelvis_pose,
+    slerp_keyframes, smoothstep, standing_joints, standing_root, stance_feet, step, walk,
 )  # fmt: skip
 from .plan import PALM_POINT, Plan
 
@@ -24,7 +27,25 @@ GRASP_ROTATION = {
 }
 """Wrist orientations in the box frame for a two-handed side grasp."""
 
-INTERACTIONS = ("lift", "carry", "put_down", "sit")
+PUSH_ROTATION = {
+    "L": Rotation.from_matrix([[0, 0, -1], [1, 0, 0], [0, -1, 0]]),  # palm on the box's -x face, fingers down
+    "R": Rotation.from_matrix([[0, 0, -1], [-1, 0, 0], [0, 1, 0]]),
+}
+"""Wrist orientations in the box frame for pushing the box's -x face."""
+
+PUSH_CADENCE, PUSH_STRIDE = 0.55, 0.9
+"""Steps per second and step length of the pushing gait relative to the mocap walk's (about 0.6 m/s)."""
+
+PUSH_STEPS = 2
+"""Steps of the pushing gait between its first and last double support (1-1.7 m)."""
+
+PUSH_DROP = 0.46
+"""Height of the shoulders above the palms while pushing (m): the arms reach down and a little forward."""
+
+PUSH_REACH = 0.55
+"""Distance from the shoulders to the palms while pushing (m)."""
+
+INTERACTIONS = ("lift", "carry", "put_down", "push", "sit")
 
 
 def _yaw_quat(yaw: float) -> np.ndarray:
@@ -87,20 +108,31 @@ def _approach(rng: np.random.Generator, seconds: tuple[float, float], turn: floa
     return plan, yaw
 
 
-def _stop(walked: Plan, yaw: float, duration: float = 0.6) -> tuple[Plan, np.ndarray]:
+def _last_feet(plan: Plan) -> np.ndarray:
+    """(2, 7) ankle poses at the plan's last frame: its foot targets, or else those of its reference angles."""
+    return feet_poses(*_last(plan)) if np.isnan(plan.feet[-1]).any() else plan.feet[-1]
+
+
+def _stop(
+    walked: Plan, yaw: float, duration: float = 0.6, height: float = STAND_HEIGHT, pitch: float = 0.0,
+    joints: np.ndarray | None = None,
+) -> tuple[Plan, np.ndarray]:
     """A closing step from the double support that ends a walk: the rear foot lands beside the front one.
+
+    The pelvis ends ``height`` (m) above the feet, pitched forward by ``pitch`` (rad), with reference angles
+    ``joints`` (69,) (default: standing upright).
 
     Returns the step's plan and the standing feet (2, 7).
     """
-    state = _last(walked)
-    feet = feet_poses(*state)
+    feet = _last_feet(walked)
     heading = np.array([np.cos(yaw), np.sin(yaw)])
     front = int(np.argmax(feet[:, :2] @ heading))
     lateral = np.array([-heading[1], heading[0]]) * 0.5 * STANCE_WIDTH * (1 if front == 0 else -1)
     center = feet[front, :2] - lateral
     end_feet = stance_feet(center, yaw)
-    end_root = (standing_root(end_feet, yaw), _yaw_quat(yaw))
-    return step(state, feet, end_feet, end_root, standing_joints(), duration), end_feet
+    end_root = pelvis_pose(center, yaw, np.array([0.005, 0.0, height]), pitch)
+    end_joints = standing_joints() if joints is None else joints
+    return step(_last(walked), feet, end_feet, end_root, end_joints, duration), end_feet
 
 
 def _rest(plan: Plan, pos: np.ndarray, quat: np.ndarray) -> Plan:
@@ -207,7 +239,7 @@ def _set_down(rng: np.random.Generator, before: Plan, feet: np.ndarray, yaw: flo
 
 def lift(rng: np.random.Generator, spec: ObjectSpec) -> Plan:
     """Walk to a box on the ground, squat, grasp it by its sides and lift it to the chest."""
-    walked, yaw = _approach(rng, (1.6, 2.4), 0.5)
+    walked, yaw = _approach(rng, (0.8, 1.3), 0.5)
     stop, feet = _stop(walked, yaw[-1])
     box = _ground_box(rng, feet, yaw[-1], spec)
     for part in (walked, stop):
@@ -223,7 +255,7 @@ def _carried(walked: Plan, yaw: np.ndarray, spec: ObjectSpec) -> Plan:
 
 def carry(rng: np.random.Generator, spec: ObjectSpec) -> Plan:
     """Walk a few metres with the box held in front of the chest, then stop."""
-    walked, yaw = _approach(rng, (3.0, 4.0), 1.2)
+    walked, yaw = _approach(rng, (1.8, 2.6), 1.2)
     stop, feet = _stop(walked, yaw[-1])
     parts = [_carried(walked, yaw, spec), _carried(stop, np.full(stop.num_frames, yaw[-1]), spec)]
     return Plan.concat(parts)
@@ -231,7 +263,7 @@ def carry(rng: np.random.Generator, spec: ObjectSpec) -> Plan:
 
 def put_down(rng: np.random.Generator, spec: ObjectSpec) -> Plan:
     """Walk carrying the box, stop, put it down on the ground, release it and step back."""
-    walked, yaw = _approach(rng, (1.2, 1.8), 0.6)
+    walked, yaw = _approach(rng, (0.8, 1.2), 0.6)
     stop, feet = _stop(walked, yaw[-1])
     carried = [_carried(walked, yaw, spec), _carried(stop, np.full(stop.num_frames, yaw[-1]), spec)]
     down = _set_down(rng, carried[-1], feet, yaw[-1], spec)
@@ -268,9 +300,121 @@ def _turn_around(before: Plan, feet: np.ndarray, yaw: float, duration: float = 0
     return plans, yaw + np.pi
 
 
+def _push_local(spec: ObjectSpec, gap: float = 0.0) -> np.ndarray:
+    """(2, 7) left and right palm poses on the box's -x face, near its top, in its frame, ``gap`` (m) off the face."""
+    out = np.zeros((2, 7))
+    for i, (side, sign) in enumerate((("L", 1.0), ("R", -1.0))):
+        out[i, :3] = [-0.5 * spec.size[0] - gap, sign * 0.3 * spec.size[1], 0.5 * spec.size[2] - 0.05]
+        out[i, 3:] = PUSH_ROTATION[side].as_quat()
+    return out
+
+
+def _bent_joints(bend: float) -> np.ndarray:
+    """(69,) the standing angles with the spine bent forward by ``bend`` (rad)."""
+    joints = standing_joints().copy()
+    joints[TORSO_PITCH] = bend / 3.0
+    return joints
+
+
+def _push_gait(
+    rng: np.random.Generator, feet: np.ndarray, yaw: float, pitch: float, bend: float, spec: ObjectSpec,
+) -> Plan:
+    """The slow, bent-over, crouched walk of :data:`PUSH_STEPS` steps that pushes the box, from double support.
+
+    The walk is placed so that its rear foot starts on the standing foot of that side (``feet`` (2, 7)), and lowered
+    so that the shoulders are on average :data:`PUSH_DROP` above the palms on the box's near face.
+    """
+    phases = double_support_phases()
+    first_phase = rng.choice(phases)
+    later = np.sort(np.concatenate([phases + k for k in range(3)]))
+    last_phase = later[later > first_phase][PUSH_STEPS - 1]
+    num_frames = int(round((last_phase - first_phase) * gait_cycle().duration / PUSH_CADENCE * FPS)) + 1
+    gait, _ = walk(np.zeros(2), np.full(num_frames, yaw), first_phase, last_phase % 1.0,
+                   np.full(num_frames, pitch), np.full(num_frames, bend), PUSH_CADENCE, PUSH_STRIDE)  # fmt: skip
+    first = feet_poses(*_last(gait.frames(slice(0, 1))))
+    rear = int(np.argmin(first[:, :2] @ [np.cos(yaw), np.sin(yaw)]))
+    gait.root_pos[:, :2] += feet[rear, :2] - first[rear, :2]
+    shoulders = [_shoulders(frame)[2] for frame in zip(gait.root_pos, gait.root_quat, gait.joint_pos)]
+    return crouch(gait, np.mean(shoulders) - _push_local(spec)[0, 2] - spec.half_height - PUSH_DROP)
+
+
+def _shoulders(state: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """(3,) midpoint of the shoulder joints (m) of pose ``state`` (root position, root quaternion, hinge angles)."""
+    pos, _ = body_frames(*state)
+    return pos[[BODY_NAMES.index("L_Shoulder"), BODY_NAMES.index("R_Shoulder")]].mean(0)
+
+
+def _box_at_reach(state: tuple[np.ndarray, np.ndarray, np.ndarray], yaw: float, spec: ObjectSpec) -> np.ndarray:
+    """(3,) position of a box on the ground whose near face the palms of pose ``state`` reach, bent over it."""
+    forward = np.sqrt(max(PUSH_REACH**2 - PUSH_DROP**2, 0.0)) + 0.5 * spec.size[0]
+    box = _shoulders(state) + Rotation.from_rotvec([0.0, 0.0, yaw]).apply([forward, 0.0, 0.0])
+    box[2] = spec.half_height
+    return box
+
+
+def _slide(root_pos: np.ndarray, box_start: np.ndarray, sigma: float) -> np.ndarray:
+    """(T, 3) positions of a box at ``box_start`` (3,) at the first frame that slides on the ground along the pelvis
+    path ``root_pos`` (T, 3), smoothed over ``sigma`` frames so that the gait's sway averages out."""
+    velocity = np.diff(root_pos[:, :2], axis=0, prepend=root_pos[:1, :2])
+    path = np.cumsum(gaussian_filter1d(velocity, sigma, axis=0, mode="constant"), axis=0)
+    out = np.repeat(box_start[None], len(root_pos), axis=0)
+    out[:, :2] += path - path[0]
+    return out
+
+
+def push(rng: np.random.Generator, spec: ObjectSpec) -> Plan:
+    """Walk to a box on the ground, bend over, put both palms on its near face, push it 1-2 m along the ground at a
+    slow walk, release it and stand up."""
+    walked, yaw = _approach(rng, (0.7, 1.1), 0.5)
+    stop, feet = _stop(walked, yaw[-1])
+    heading = yaw[-1]
+    pitch, bend = rng.uniform(0.6, 0.7), rng.uniform(1.35, 1.45)
+    gait = _push_gait(rng, feet, heading, pitch, bend, spec)
+    box_quat = _yaw_quat(heading + rng.uniform(-0.1, 0.1))
+    low = gait.root_pos[0, 2]
+    # bend over the standing feet, the palms reaching the box's near face
+    times = [0.0, 0.9, 1.1]
+    num_frames = int(times[-1] * FPS)
+    offsets = [(0.005, 0, STAND_HEIGHT, 0), (-0.05, 0, low, pitch), (-0.05, 0, low, pitch)]
+    bent = _crouch(feet, heading, times, offsets, [0.0, bend, bend], Plan.free(num_frames),
+                   np.zeros((num_frames, 3)), np.zeros((num_frames, 4)))  # fmt: skip
+    box_start = _box_at_reach(_last(bent), heading, spec)
+    _rest(bent, box_start, box_quat)
+    face = _push_local(spec)
+    reach = _blend_poses(times, [_palms_in_box(_last(stop), box_start, box_quat), _push_local(spec, 0.08), face],
+                         num_frames)  # fmt: skip
+    bent.palms[:] = _palm_world(bent.object_pos, bent.object_quat, reach)
+    # step into the gait, walk pushing, and close the feet, still bent over
+    start = step(_last(bent), feet, gait.feet[0], (gait.root_pos[0], gait.root_quat[0]), gait.joint_pos[0], 0.6)
+    halt, end_feet = _stop(gait, heading, 0.7, gait.root_pos[:, 2].mean(), pitch, _bent_joints(bend))
+    pushing = Plan.concat([start, gait.frames(slice(1, None)), halt])
+    sigma = 0.15 * FPS * gait_cycle().duration / PUSH_CADENCE
+    pushing.object_pos[:] = _slide(np.concatenate([bent.root_pos[-1:], pushing.root_pos]), box_start, sigma)[1:]
+    pushing.object_quat[:] = box_quat
+    pressed = np.repeat(face[None], pushing.num_frames, axis=0)
+    pushing.palms[:] = _palm_world(pushing.object_pos, pushing.object_quat, pressed)
+    # release the box and stand up
+    box_end = pushing.object_pos[-1]
+    times = [0.0, 0.4, 1.2, 1.4]
+    num_frames = int(times[-1] * FPS)
+    offsets = [(0.005, 0, halt.root_pos[-1, 2], pitch), (-0.03, 0, halt.root_pos[-1, 2] + 0.03, pitch),
+               (0.005, 0, STAND_HEIGHT, 0), (0.005, 0, STAND_HEIGHT, 0)]  # fmt: skip
+    rise = _crouch(end_feet, heading, times, offsets, [bend, bend, 0.0, 0.0], Plan.free(num_frames),
+                   np.repeat(box_end[None], num_frames, 0), np.repeat(box_quat[None], num_frames, 0))  # fmt: skip
+    off = _palm_world(rise.object_pos, rise.object_quat,
+                      _blend_poses(times[:2], [face, _push_local(spec, 0.10)], num_frames))  # fmt: skip
+    standing = _palms_in_box(_last(rise), np.zeros(3), _yaw_quat(0.0))
+    rise.palms[:] = _blend_poses([times[1], times[2]], [off[int(times[1] * FPS) - 1], standing], num_frames)
+    early = np.arange(1, num_frames + 1) / FPS <= times[1]
+    rise.palms[early] = off[early]
+    for part in (walked, stop):
+        _rest(part, box_start, box_quat)
+    return Plan.concat([walked, stop, bent, pushing, rise])
+
+
 def sit(rng: np.random.Generator, spec: ObjectSpec) -> Plan:
     """Walk to the stool, turn around in front of it, sit down on it and stand up again."""
-    walked, yaw = _approach(rng, (1.6, 2.4), 0.6)
+    walked, yaw = _approach(rng, (0.8, 1.3), 0.6)
     stop, feet = _stop(walked, yaw[-1])
     heading = Rotation.from_rotvec([0.0, 0.0, yaw[-1]])
     stool_pos = np.array([*feet[:, :2].mean(0), 0.0]) + heading.apply([0.40 + rng.uniform(0.0, 0.03), 0.0, 0.0])
@@ -280,7 +424,7 @@ def sit(rng: np.random.Generator, spec: ObjectSpec) -> Plan:
     end_feet = stance_feet(feet[:, :2].mean(0), facing)
     seat = spec.size[2] + 0.14  # pelvis height with the thighs resting on the seat
     back = -0.35  # from the feet centre to above the front half of the seat
-    times = [0.0, 0.7, 1.4, 2.6, 3.3, 4.0, 4.4]
+    times = [0.0, 0.7, 1.4, 2.2, 2.9, 3.6, 4.0]
     lean = rng.uniform(0.4, 0.6)
     offsets = [(0.005, 0, STAND_HEIGHT, 0), (-0.12, 0, 0.72, lean), (back, 0, seat, 0.15), (back, 0, seat, 0.15),
                (-0.12, 0, 0.72, lean), (0.005, 0, STAND_HEIGHT, 0), (0.005, 0, STAND_HEIGHT, 0)]  # fmt: skip

@@ -93,7 +93,7 @@ def _bend_walk(root_quat: Rotation, joints: np.ndarray, pitch: np.ndarray, bend:
 
 def walk(
     start_xy: np.ndarray, yaw: np.ndarray, phase0: float, end_phase: float, pitch: np.ndarray | None = None,
-    bend: np.ndarray | None = None,
+    bend: np.ndarray | None = None, cadence: float = 1.0, stride: float = 1.0,
 ) -> tuple[Plan, float]:
     """Mocap walking along headings ``yaw`` (T,) (rad), ending at a double-support phase.
 
@@ -103,17 +103,21 @@ def walk(
         phase0: Gait phase at the first frame (cycles).
         end_phase: Phase (cycles, mod 1) to reach at the last frame; the gait rate is adjusted to land on it.
         pitch, bend: (T,) extra forward pelvis tilt and spine bend (rad), or ``None`` for upright.
+        cadence: Gait rate relative to the mocap's (steps per second).
+        stride: Swing of every hinge about the cycle's mean pose relative to the mocap's; below 1 the steps shorten.
 
     Returns:
         The plan and the phase of its last frame.
     """
     num_frames = len(yaw)
     cycle = gait_cycle()
-    nominal = phase0 + (num_frames - 1) / FPS / cycle.duration
+    nominal = phase0 + cadence * (num_frames - 1) / FPS / cycle.duration
     last = np.floor(nominal) + end_phase
     last += np.round(nominal - last)
     phase = np.linspace(phase0, last, num_frames)
     tilt, joints = cycle.sample(phase)
+    mean = cycle.joint_pos.mean(axis=0)
+    joints = mean + stride * (joints - mean)
     root_quat = yaw_rotation(yaw) * Rotation.from_quat(tilt)
     zero = np.zeros(num_frames)
     root_quat, joints = _bend_walk(root_quat, joints, zero if pitch is None else pitch, zero if bend is None else bend)
@@ -122,6 +126,13 @@ def walk(
     plan = Plan(root_pos, root_quat, joints, Plan.free(num_frames), Plan.free(num_frames),
                 np.full((num_frames, 3), np.nan), np.full((num_frames, 4), np.nan))  # fmt: skip
     return plan, float(last)
+
+
+def crouch(plan: Plan, depth: float) -> Plan:
+    """``plan`` with the pelvis lowered by ``depth`` (m) and the ankles kept where they were: the legs bend."""
+    feet = np.array([feet_poses(*frame) for frame in zip(plan.root_pos, plan.root_quat, plan.joint_pos)])
+    root_pos = plan.root_pos - np.array([0.0, 0.0, depth])
+    return Plan(root_pos, plan.root_quat, plan.joint_pos, feet, plan.palms, plan.object_pos, plan.object_quat)
 
 
 def feet_poses(root_pos: np.ndarray, root_quat: np.ndarray, joints: np.ndarray) -> np.ndarray:

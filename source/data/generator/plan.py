@@ -47,6 +47,10 @@ class Plan:
     def num_frames(self) -> int:
         return len(self.root_pos)
 
+    def frames(self, index: slice) -> Plan:
+        """The plan restricted to the frames ``index``."""
+        return Plan(**{f.name: getattr(self, f.name)[index] for f in fields(Plan)})
+
     @staticmethod
     def concat(plans: list[Plan]) -> Plan:
         """The plans one after the other."""
