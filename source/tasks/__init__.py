@@ -1,3 +1,3 @@
 """InterPrior's Isaac Lab tasks. Importing this package registers every ``InterPrior-*-v0`` gym id."""
 
-from . import hoi, track  # noqa: F401
+from . import goals, hoi, track  # noqa: F401

@@ -125,3 +125,14 @@ def reference_residuals(env: ManagerBasedRLEnv, command_name: str = "reference")
     object_pos, object_quat = reference.object_pose()
     residuals = goal_residuals(frames, state["body_pos"], state["body_quat"], object_pos, object_quat)
     return torch.cat([residuals, valid.float().unsqueeze(-1)], dim=-1).reshape(env.num_envs, -1)
+
+
+def goal_tokens(env: ManagerBasedRLEnv, command_name: str = "goal") -> torch.Tensor:
+    """(N, G * (2F + 1) + G) the masked goal tokens, flattened, then whether each token is given (1) or absent (0)."""
+    goal = env.command_manager.get_term(command_name)
+    return torch.cat([goal.tokens().flatten(1), goal.present().float()], dim=-1)
+
+
+def goal_privileged(env: ManagerBasedRLEnv, command_name: str = "goal") -> torch.Tensor:
+    """(N, G * F) the goal frames' unmasked residuals, for the training-only encoder."""
+    return env.command_manager.get_term(command_name).residuals().flatten(1)
