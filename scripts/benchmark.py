@@ -5,6 +5,10 @@ An env-step is one control step: ``decimation`` physics steps of 1/120 s. The Is
 ceiling for this model on this machine. Both are measured in the same run and printed with their ratio.
 
     python scripts/benchmark.py --num-envs 1 16 64 --steps 100
+    python scripts/benchmark.py --num-envs 64 256 --physics default newton_mjc_cpu
+
+``--physics`` names physics presets of the task (``physics=NAME``) or ``newton_mjc_cpu``, the MuJoCo C thread-pool
+prototype of :mod:`interprior.physics` (not a registered preset yet); one table is printed per name.
 """
 
 from __future__ import annotations
@@ -16,13 +20,25 @@ import time
 import numpy as np
 
 
-def isaaclab_env_steps_per_second(task: str, num_envs: int, steps: int, device: str) -> tuple[float, int]:
-    """Env-steps/s of ``task`` with ``num_envs`` envs under small random actions, and the env's decimation."""
+MUJOCO_CPU_PROTOTYPE = "newton_mjc_cpu"
+"""``--physics`` name of the unregistered MuJoCo C backend: the default preset's settings stepped by MuJoCo C."""
+
+
+def isaaclab_env_steps_per_second(
+    task: str, num_envs: int, steps: int, device: str, physics: str = "default"
+) -> tuple[float, int]:
+    """Env-steps/s of ``task`` on ``physics`` with ``num_envs`` envs under small random actions, and its decimation."""
     import torch
 
     from interprior.tasks.env_factory import load_env_cfg, open_env
 
-    cfg = load_env_cfg(task, num_envs=num_envs, device=device)
+    if physics == MUJOCO_CPU_PROTOTYPE:
+        from interprior.physics import mujoco_cpu_physics
+
+        cfg = load_env_cfg(task, num_envs=num_envs, device=device)
+        cfg.sim.physics = mujoco_cpu_physics(cfg.sim.physics)
+    else:
+        cfg = load_env_cfg(task, num_envs=num_envs, device=device, overrides=[f"physics={physics}"])
     with open_env(task, num_envs=num_envs, device=device, env_cfg=cfg) as env:
         generator = torch.Generator().manual_seed(0)
         action_dim = env.action_manager.total_action_dim
@@ -68,19 +84,32 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100, help="timed env-steps per measurement")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--object", default="box_medium", help="library object in the raw MuJoCo scene")
+    parser.add_argument(
+        "--physics",
+        nargs="+",
+        default=["default"],
+        help=f"physics presets of the task, or {MUJOCO_CPU_PROTOTYPE} (the MuJoCo C thread-pool prototype)",
+    )
     args = parser.parse_args()
 
-    rows = []
+    rows = {physics: [] for physics in args.physics}
     for num_envs in args.num_envs:
-        isaac, decimation = isaaclab_env_steps_per_second(args.task, num_envs, args.steps, args.device)
-        raw = mujoco_env_steps_per_second(args.object, num_envs, args.steps, decimation)
-        rows.append((num_envs, isaac, raw))
-        print(f"measured {num_envs} envs", flush=True)
+        raw = None
+        for physics in args.physics:
+            isaac, decimation = isaaclab_env_steps_per_second(args.task, num_envs, args.steps, args.device, physics)
+            if raw is None:
+                raw = mujoco_env_steps_per_second(args.object, num_envs, args.steps, decimation)
+            rows[physics].append((num_envs, isaac, raw))
+            print(f"measured {num_envs} envs on {physics}", flush=True)
 
-    print(f"\n{args.task} on {args.device}, {os.cpu_count()} cores, {args.steps} env-steps per measurement")
-    print(f"{'envs':>6} {'Isaac Lab env-steps/s':>22} {'raw MuJoCo env-steps/s':>23} {'ratio':>7}")
-    for num_envs, isaac, raw in rows:
-        print(f"{num_envs:>6} {isaac:>22.1f} {raw:>23.1f} {isaac / raw:>7.3f}")
+    for physics, measured in rows.items():
+        print(
+            f"\n{args.task} on {args.device} with physics={physics}, {os.cpu_count()} cores, "
+            f"{args.steps} env-steps per measurement"
+        )
+        print(f"{'envs':>6} {'Isaac Lab env-steps/s':>22} {'raw MuJoCo env-steps/s':>23} {'ratio':>7}")
+        for num_envs, isaac, raw in measured:
+            print(f"{num_envs:>6} {isaac:>22.1f} {raw:>23.1f} {isaac / raw:>7.3f}")
 
 
 if __name__ == "__main__":
