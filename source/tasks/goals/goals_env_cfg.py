@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from isaaclab.managers import ObservationGroupCfg as ObsGroup
 from isaaclab.managers import ObservationTermCfg as ObsTerm
-from isaaclab.managers import SceneEntityCfg
 from isaaclab.utils import configclass
 
 from interprior.tasks.hoi import mdp
 from interprior.tasks.track.track_env_cfg import CommandsCfg as TrackCommandsCfg
 from interprior.tasks.track.track_env_cfg import ObservationsCfg as TrackObservationsCfg
-from interprior.tasks.track.track_env_cfg import TrackEnvCfg
+from interprior.tasks.track.track_env_cfg import StateObsCfg, TrackEnvCfg
 
 HISTORY_LENGTH = 5
 """D, observation steps the prior and decoder see."""
@@ -37,12 +36,7 @@ class ObservationsCfg:
     expert: TrackObservationsCfg.PolicyCfg = TrackObservationsCfg.PolicyCfg()
 
     @configclass
-    class HistoryCfg(ObsGroup):
-        humanoid = ObsTerm(func=mdp.humanoid_state)
-        object = ObsTerm(func=mdp.object_state)
-        distances = ObsTerm(func=mdp.object_distances)
-        contacts = ObsTerm(func=mdp.body_contacts, params={"sensor_cfg": SceneEntityCfg("humanoid_contacts")})
-
+    class HistoryCfg(StateObsCfg):
         def __post_init__(self):
             self.history_length = HISTORY_LENGTH
             self.history_order = "time"

@@ -31,17 +31,22 @@ class CommandsCfg:
 
 
 @configclass
+class StateObsCfg(ObsGroup):
+    """The paper's x_t: humanoid and object kinematics, distances to the object surface, body contacts."""
+
+    humanoid = ObsTerm(func=mdp.humanoid_state)
+    object = ObsTerm(func=mdp.object_state)
+    distances = ObsTerm(func=mdp.object_distances)
+    contacts = ObsTerm(func=mdp.body_contacts, params={"sensor_cfg": SceneEntityCfg("humanoid_contacts")})
+
+
+@configclass
 class ObservationsCfg:
     @configclass
-    class PolicyCfg(ObsGroup):
-        humanoid = ObsTerm(func=mdp.humanoid_state)
-        object = ObsTerm(func=mdp.object_state)
-        distances = ObsTerm(func=mdp.object_distances)
-        contacts = ObsTerm(func=mdp.body_contacts, params={"sensor_cfg": SceneEntityCfg("humanoid_contacts")})
-        reference = ObsTerm(func=mdp.reference_residuals)
+    class PolicyCfg(StateObsCfg):
+        """x_t and the full future reference."""
 
-        def __post_init__(self):
-            self.concatenate_terms = True
+        reference = ObsTerm(func=mdp.reference_residuals)
 
     policy: PolicyCfg = PolicyCfg()
 
