@@ -1,0 +1,75 @@
+"""Which clips an evaluation runs, and its episodes: every clip of the task's object, each repeated R times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from interprior.data import BUNDLED_DATASET
+from interprior.data.clip import load_clip
+
+NAMED_CLIP_SETS = {"test": BUNDLED_DATASET / "test", "train": BUNDLED_DATASET / "train"}
+"""Clip sets addressed by name; anything else is a clip file or a directory searched recursively."""
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One evaluation episode: a clip played from its first frame."""
+
+    index: int
+    """Position in the evaluation's episode list."""
+    clip: int
+    """Index of the clip in the evaluation's clip list (and in the reference command's library)."""
+    name: str
+    """The clip's name: its path relative to the clip set, without ``.npz``."""
+    repeat: int
+    """Which repetition of the clip this is; repetition 0 starts exactly on the reference."""
+
+
+def clip_set_root(clips: str) -> Path:
+    """The directory or file behind a ``--clips`` value: ``test``, ``train`` or a path.
+
+    Raises:
+        FileNotFoundError: The path does not exist.
+    """
+    root = NAMED_CLIP_SETS.get(clips, Path(clips))
+    if not root.exists():
+        raise FileNotFoundError(f"clip set {clips}: no such file or directory {root}")
+    return root
+
+
+def clips_of_object(root: Path, object_name: str) -> list[Path]:
+    """The clip files under ``root`` (a ``.npz`` file or a directory) whose object is ``object_name``, sorted.
+
+    Raises:
+        ClipFormatError: A file is not a valid clip (names the file and the field).
+        ValueError: No clip of ``object_name`` is there.
+    """
+    files = [root] if root.is_file() else sorted(root.rglob("*.npz"))
+    found = [path for path in files if load_clip(path).object_name == object_name]
+    if not found:
+        raise ValueError(
+            f"clip set {root} holds no clip of object {object_name!r} ({len(files)} clip files in all); "
+            f"the task tracks {object_name!r} clips"
+        )
+    return found
+
+
+def clip_name(path: Path, root: Path) -> str:
+    """``path`` relative to the clip set ``root``, without ``.npz``."""
+    return path.stem if root.is_file() else path.relative_to(root).with_suffix("").as_posix()
+
+
+def make_episodes(clip_files: list[Path], root: Path, repeats: int) -> list[Episode]:
+    """``repeats`` episodes of every clip, clip by clip.
+
+    Raises:
+        ValueError: ``repeats`` is below 1.
+    """
+    if repeats < 1:
+        raise ValueError(f"episodes per clip must be at least 1, got {repeats}")
+    pairs = [(clip, repeat) for clip in range(len(clip_files)) for repeat in range(repeats)]
+    return [
+        Episode(index=index, clip=clip, name=clip_name(clip_files[clip], root), repeat=repeat)
+        for index, (clip, repeat) in enumerate(pairs)
+    ]

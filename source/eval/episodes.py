@@ -1,0 +1,70 @@
+"""Running a checkpoint on a fixed, seeded list of evaluation episodes.
+
+The policy acts with its mean action in a freshly opened environment seeded with ``seed``, so a checkpoint gives
+the same numbers every time it is evaluated with the same clips, seed and environment count, alone or next to
+other checkpoints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from interprior.agents.runner import load_task_configs, make_runner
+from interprior.tasks.env_factory import open_env
+
+from .clip_set import Episode
+from .metrics import TrackedEpisode
+from .tasks import EvalTask
+from .thresholds import THRESHOLDS, EvalThresholds
+
+DEFAULT_MAX_ENVS = 16
+"""Parallel environments when none are asked for: one per episode, at most this many."""
+
+
+def run_episodes(
+    task: EvalTask,
+    checkpoint: Path,
+    clip_files: list[Path],
+    episodes: list[Episode],
+    num_envs: int | None = None,
+    seed: int = 0,
+    device: str = "cpu",
+    thresholds: EvalThresholds = THRESHOLDS,
+) -> list[TrackedEpisode]:
+    """Play ``episodes`` of ``clip_files`` with the policy of ``checkpoint`` and record each one.
+
+    Args:
+        task: The task's evaluation.
+        checkpoint: An rsl_rl checkpoint file of a policy trained on ``task``.
+        clip_files: The clips the episodes refer to by index.
+        episodes: What to play, in order.
+        num_envs: Parallel environments (default: one per episode, at most :data:`DEFAULT_MAX_ENVS`).
+        seed: Environment seed.
+        device: Torch and physics device.
+        thresholds: Outcome thresholds, written into the task's termination terms.
+
+    Returns:
+        One record per episode, in the order of ``episodes`` (score them with ``task.score``).
+
+    Raises:
+        CheckpointError: The checkpoint is unreadable or was trained for other observation or action sizes.
+    """
+    env_cfg, agent_cfg = load_task_configs(task.task_id)
+    task.configure_env(env_cfg, clip_files, thresholds)
+    agent_cfg.device = device
+    num_envs = num_envs or min(len(episodes), DEFAULT_MAX_ENVS)
+    with open_env(task.task_id, num_envs, device, seed, env_cfg=env_cfg) as env:
+        runner = make_runner(env, agent_cfg)
+        runner.load(str(checkpoint), map_location=device)
+        policy = runner.get_inference_policy(device=device)
+        schedule = env.command_manager.get_term(task.command_name)
+        schedule.start(episodes)
+        observations, _ = runner.env.reset()
+        with torch.inference_mode():
+            while not schedule.done:
+                observations, _, dones, _ = runner.env.step(policy(observations))
+                policy.reset(dones)
+        recorded = {(episode.clip, episode.repeat): episode for episode in schedule.finished}
+    return [recorded[(episode.name, episode.repeat)] for episode in episodes]

@@ -1,0 +1,169 @@
+"""The paper's tracking metrics on recorded episodes: success, failure, E_h, pelvis error, E_o, episode length.
+
+Pure functions on numpy arrays, following InterMimic's evaluation:
+
+* ``E_h``: per step, the mean L2 distance of the key bodies (:data:`~interprior.assets.skeleton.KEY_BODIES`) to
+  their reference positions; averaged over the steps of the episode (m). The pelvis error is the same for body 0.
+* ``E_o``: per step, the distance of the object's origin to its reference; averaged over the steps (m).
+* Success: the episode reached the clip's last frame without an early termination.
+* Failure: the humanoid fell (its pelvis went below :attr:`EvalThresholds.fall_height`, or its state stopped being
+  finite), whether or not the episode went on.
+* Per clip the best of its repeated episodes is kept: the one with the most steps, ties going to the lowest
+  ``E_h + E_o``; the summary averages the kept episodes over clips.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from interprior.assets.skeleton import KEY_BODIES, body_index
+
+from .thresholds import THRESHOLDS, EvalThresholds
+
+KEY_BODY_IDS = [body_index(name) for name in KEY_BODIES]
+"""Indices of the key bodies in :data:`~interprior.assets.skeleton.BODY_NAMES` order."""
+
+PELVIS_ID = body_index("Pelvis")
+"""Index of the pelvis, the root body."""
+
+
+@dataclass
+class TrackedEpisode:
+    """One tracking episode as recorded, step by step until it ended (T steps; positions in m, env frame)."""
+
+    clip: str
+    """Name of the reference clip."""
+    repeat: int
+    """Which of the clip's repeated episodes this is (0 starts exactly on the reference)."""
+    body_pos: np.ndarray
+    """(T, 24, 3) simulated body positions after each step."""
+    ref_body_pos: np.ndarray
+    """(T, 24, 3) reference body positions those states were to match."""
+    object_pos: np.ndarray
+    """(T, 3) simulated object positions."""
+    ref_object_pos: np.ndarray
+    """(T, 3) reference object positions."""
+    reached_end: bool
+    """The clip's end stopped the episode, and no failure termination fired with it."""
+    end_causes: tuple[str, ...] = ()
+    """Names of the termination terms that ended the episode."""
+
+
+@dataclass
+class EpisodeScore:
+    """The metrics of one episode (errors in m, NaN when no step had a finite state)."""
+
+    clip: str
+    repeat: int
+    success: bool
+    failed: bool
+    steps: int
+    body_error: float
+    """E_h: key-body position error."""
+    pelvis_error: float
+    object_error: float
+    """E_o: object position error."""
+    cause: str
+    """How it ended: ``success``, ``fall``, or the termination terms that stopped it."""
+
+
+@dataclass
+class Summary:
+    """Metrics over clips: rates in %, errors in m, length in steps."""
+
+    clips: int
+    success_rate: float
+    failure_rate: float
+    body_error: float
+    pelvis_error: float
+    object_error: float
+    mean_steps: float
+
+
+def position_error(positions: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Mean L2 distance between ``positions`` and ``reference`` over the second-to-last axis.
+
+    Args:
+        positions, reference: (T, B, 3) body positions, or (T, 3) for a single point.
+
+    Returns:
+        (T,) error per step (m).
+    """
+    distances = np.linalg.norm(np.asarray(positions, dtype=np.float64) - reference, axis=-1)
+    return distances.mean(axis=-1) if distances.ndim == 2 else distances
+
+
+def finite_mean(values: np.ndarray) -> float:
+    """Mean of the finite entries of ``values``; NaN when there are none."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    return float(finite.mean()) if finite.size else math.nan
+
+
+def fell(body_pos: np.ndarray, thresholds: EvalThresholds = THRESHOLDS) -> bool:
+    """Whether the pelvis of ``body_pos`` (T, 24, 3) is ever below the fall height or not finite."""
+    pelvis_height = body_pos[:, PELVIS_ID, 2]
+    return bool((~(pelvis_height >= thresholds.fall_height)).any())
+
+
+def score_tracking(episode: TrackedEpisode, thresholds: EvalThresholds = THRESHOLDS) -> EpisodeScore:
+    """The metrics of one full-reference tracking episode."""
+    failed = fell(episode.body_pos, thresholds)
+    success = episode.reached_end and not failed
+    if success:
+        cause = "success"
+    elif failed:
+        cause = "fall"
+    else:
+        cause = "+".join(episode.end_causes) or "unfinished"
+    return EpisodeScore(
+        clip=episode.clip,
+        repeat=episode.repeat,
+        success=success,
+        failed=failed,
+        steps=len(episode.body_pos),
+        body_error=finite_mean(
+            position_error(episode.body_pos[:, KEY_BODY_IDS], episode.ref_body_pos[:, KEY_BODY_IDS])
+        ),
+        pelvis_error=finite_mean(position_error(episode.body_pos[:, PELVIS_ID], episode.ref_body_pos[:, PELVIS_ID])),
+        object_error=finite_mean(position_error(episode.object_pos, episode.ref_object_pos)),
+        cause=cause,
+    )
+
+
+def keep_best(scores: Sequence[EpisodeScore]) -> list[EpisodeScore]:
+    """Per clip (in order of first appearance) the episode with the most steps, then the lowest ``E_h + E_o``."""
+
+    def rank(score: EpisodeScore) -> tuple[int, float]:
+        error = score.body_error + score.object_error
+        return score.steps, -error if math.isfinite(error) else -math.inf
+
+    best: dict[str, EpisodeScore] = {}
+    for score in scores:
+        if score.clip not in best or rank(score) > rank(best[score.clip]):
+            best[score.clip] = score
+    return list(best.values())
+
+
+def summarize(scores: Sequence[EpisodeScore]) -> Summary:
+    """Rates and mean errors over the best episode of each clip in ``scores``.
+
+    Raises:
+        ValueError: ``scores`` is empty.
+    """
+    if not scores:
+        raise ValueError("no episodes to summarize")
+    kept = keep_best(scores)
+    return Summary(
+        clips=len(kept),
+        success_rate=100.0 * float(np.mean([score.success for score in kept])),
+        failure_rate=100.0 * float(np.mean([score.failed for score in kept])),
+        body_error=finite_mean([score.body_error for score in kept]),
+        pelvis_error=finite_mean([score.pelvis_error for score in kept]),
+        object_error=finite_mean([score.object_error for score in kept]),
+        mean_steps=float(np.mean([score.steps for score in kept])),
+    )

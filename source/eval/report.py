@@ -1,0 +1,160 @@
+"""Evaluation results as text tables, CSV and JSON.
+
+One :class:`CheckpointResult` per evaluated checkpoint. The summary table puts checkpoints in rows and the task's
+metrics in columns (the layout of the paper's ablation table); the CSV has one row per checkpoint and clip (its
+kept episode) plus an ``ALL`` row per checkpoint; the JSON also holds every episode, the settings and the
+thresholds. Files are replaced atomically, so a failed write leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .metrics import EpisodeScore, Summary, keep_best, summarize
+
+SUMMARY_ROW = "ALL"
+"""The ``clip`` of a checkpoint's summary row in the CSV."""
+
+COLUMNS = (
+    ("SR %", "success_rate", ".1f"),
+    ("E_h m", "body_error", ".4f"),
+    ("pelvis m", "pelvis_error", ".4f"),
+    ("E_o m", "object_error", ".4f"),
+    ("Fail %", "failure_rate", ".1f"),
+    ("steps", "mean_steps", ".1f"),
+)
+"""Metric columns: header, :class:`Summary` field, format."""
+
+
+@dataclass
+class CheckpointResult:
+    """The scored episodes of one checkpoint."""
+
+    label: str
+    checkpoint: Path
+    scores: list[EpisodeScore]
+
+    @property
+    def summary(self) -> Summary:
+        return summarize(self.scores)
+
+
+def clip_summaries(result: CheckpointResult) -> list[tuple[str, int, Summary]]:
+    """Per clip: its name, its number of episodes and the summary of its kept episode."""
+    counts = Counter(score.clip for score in result.scores)
+    return [(score.clip, counts[score.clip], summarize([score])) for score in keep_best(result.scores)]
+
+
+def format_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table with a header rule; the first column left-aligned, the others right-aligned."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+
+    def line(cells: list[str]) -> str:
+        first, *rest = cells
+        return "  ".join([f"{first:<{widths[0]}}"] + [f"{cell:>{width}}" for cell, width in zip(rest, widths[1:])])
+
+    return "\n".join([line(headers), "  ".join("-" * width for width in widths), *(line(row) for row in rows)])
+
+
+def _metric_cells(summary: Summary) -> list[str]:
+    return [format(getattr(summary, field), spec) for _, field, spec in COLUMNS]
+
+
+def summary_table(task_name: str, results: list[CheckpointResult]) -> str:
+    """Checkpoints in rows, the task's metrics in columns."""
+    headers = [task_name, "clips", *(header for header, _, _ in COLUMNS)]
+    rows = [[result.label, str(result.summary.clips), *_metric_cells(result.summary)] for result in results]
+    return format_table(headers, rows)
+
+
+def clip_table(result: CheckpointResult) -> str:
+    """One row per clip (its kept episode) and how it ended."""
+    headers = ["clip", "episodes", *(header for header, _, _ in COLUMNS), "end"]
+    kept = {score.clip: score for score in keep_best(result.scores)}
+    rows = [
+        [name, str(count), *_metric_cells(summary), kept[name].cause]
+        for name, count, summary in clip_summaries(result)
+    ]
+    return format_table(headers, rows)
+
+
+def csv_text(results: list[CheckpointResult]) -> str:
+    """The CSV: per checkpoint one row per clip, then its :data:`SUMMARY_ROW`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["checkpoint", "path", "clip", "episodes", *(field for _, field, _ in COLUMNS), "end"])
+    for result in results:
+        kept = {score.clip: score for score in keep_best(result.scores)}
+        for name, count, summary in clip_summaries(result):
+            writer.writerow([result.label, result.checkpoint, name, count, *_csv_metrics(summary), kept[name].cause])
+        summary = result.summary
+        writer.writerow([result.label, result.checkpoint, SUMMARY_ROW, len(result.scores), *_csv_metrics(summary), ""])
+    return buffer.getvalue()
+
+
+def _csv_metrics(summary: Summary) -> list[str]:
+    return [repr(float(getattr(summary, field))) for _, field, _ in COLUMNS]
+
+
+def json_document(task_id: str, settings: dict, thresholds: dict, results: list[CheckpointResult]) -> dict:
+    """Everything: the settings, the thresholds, and per checkpoint its summary, kept episode per clip, all episodes."""
+
+    def finite_or_none(record: dict) -> dict:
+        return {
+            key: None if isinstance(value, float) and not math.isfinite(value) else value
+            for key, value in record.items()
+        }
+
+    return {
+        "task": task_id,
+        "settings": settings,
+        "thresholds": thresholds,
+        "checkpoints": [
+            {
+                "label": result.label,
+                "path": str(result.checkpoint),
+                "summary": finite_or_none(asdict(result.summary)),
+                "clips": [
+                    {"episodes": counts[score.clip], **finite_or_none(asdict(score))}
+                    for score in keep_best(result.scores)
+                ],
+                "episodes": [finite_or_none(asdict(score)) for score in result.scores],
+            }
+            for result in results
+            for counts in [Counter(score.clip for score in result.scores)]
+        ],
+    }
+
+
+def write_atomically(path: Path, write) -> Path:
+    """Call ``write(temporary_path)`` and move the result onto ``path``; on failure ``path`` is left untouched."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return path
+
+
+def write_report(
+    out_dir: Path, stem: str, task_id: str, settings: dict, thresholds: dict, results: list[CheckpointResult]
+) -> list[Path]:
+    """Write ``<stem>.csv`` and ``<stem>.json`` into ``out_dir``; returns their paths."""
+    document = json.dumps(json_document(task_id, settings, thresholds, results), indent=2)
+    table = csv_text(results)
+    return [
+        write_atomically(out_dir / f"{stem}.csv", lambda path: path.write_text(table)),
+        write_atomically(out_dir / f"{stem}.json", lambda path: path.write_text(document + "\n")),
+    ]

@@ -1,0 +1,166 @@
+"""A reference command that plays a fixed list of evaluation episodes and records how each one went.
+
+:class:`ScheduledReference` replaces the tracking task's :class:`ReferenceMotion` during evaluation. Each
+environment reset takes the next episode of the list (:meth:`ScheduledReference.start`), puts the humanoid and
+the object on the first frame of its clip (repetitions after the first with the task's reset perturbation, drawn
+from the episode's own seed) and from then on stores, after every step, the simulated body and object positions
+next to the reference positions they were to match: the same comparison the drift terminations make. When the
+episode ends, its record becomes a :class:`~interprior.eval.metrics.TrackedEpisode`; environments with no
+episode left idle on the first clip and are not recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import torch
+
+from isaaclab.utils import configclass
+from isaaclab.utils import math as math_utils
+
+from interprior.assets.skeleton import BODY_NAMES
+from interprior.data.motion_library import MotionFrame
+from interprior.tasks.hoi.mdp import ReferenceMotion, ReferenceMotionCfg
+
+from .clip_set import Episode
+from .metrics import TrackedEpisode
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedRLEnv
+
+IDLE = -1
+"""Episode index of an environment with no episode to play."""
+
+
+class ScheduledReference(ReferenceMotion):
+    """Reference motion playing :attr:`episodes` in order from their clips' first frames, recording each."""
+
+    cfg: ScheduledReferenceCfg
+
+    def __init__(self, cfg: ScheduledReferenceCfg, env: ManagerBasedRLEnv):
+        super().__init__(cfg, env)
+        self.episodes: list[Episode] = []
+        self.finished: list[TrackedEpisode] = []
+        """Recorded episodes, in the order they ended."""
+        self.episode_ids = torch.full((self.num_envs,), IDLE, dtype=torch.long, device=self.device)
+        """(N,) index into :attr:`episodes` of the episode each environment plays, or :data:`IDLE`."""
+        self._queue: deque[int] = deque()
+        self._steps = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
+        self._records: dict[str, torch.Tensor] = {}
+
+    @property
+    def done(self) -> bool:
+        """Every episode given to :meth:`start` has ended."""
+        return not self._queue and bool((self.episode_ids == IDLE).all())
+
+    def start(self, episodes: Sequence[Episode]) -> None:
+        """Queue ``episodes``; the next environment resets take them in order. Forgets earlier records."""
+        if any(not 0 <= episode.clip < self.library.num_clips for episode in episodes):
+            raise ValueError(f"episodes refer to clips beyond the {self.library.num_clips} of the reference library")
+        self.episodes, self.finished = list(episodes), []
+        self._queue = deque(range(len(self.episodes)))
+        self.episode_ids[:] = IDLE
+        # the clip's end terminates one step after its last frame
+        max_steps = math.ceil(float(self.library.durations.max()) / self._env.step_dt) + 2
+        bodies = len(BODY_NAMES)
+        shapes = {"body_pos": (bodies, 3), "ref_body_pos": (bodies, 3), "object_pos": (3,), "ref_object_pos": (3,)}
+        self._records = {
+            name: torch.zeros(self.num_envs, max_steps, *shape, device=self.device) for name, shape in shapes.items()
+        }
+
+    def _record_step(self, env_ids: torch.Tensor) -> None:
+        """Store the current state of ``env_ids`` next to the reference it was to match (:attr:`target`)."""
+        state = self.body_state()
+        object_pos, _ = self.object_pose()
+        step = self._steps[env_ids]
+        self._records["body_pos"][env_ids, step] = state["body_pos"][env_ids]
+        self._records["ref_body_pos"][env_ids, step] = self.target.body_pos[env_ids]
+        self._records["object_pos"][env_ids, step] = object_pos[env_ids]
+        self._records["ref_object_pos"][env_ids, step] = self.target.object_pos[env_ids]
+        self._steps[env_ids] += 1
+
+    def _finish(self, env_ids: torch.Tensor) -> None:
+        """Record the last step of the episodes of ``env_ids``, which the termination manager has just ended."""
+        self._record_step(env_ids)
+        terminations = self._env.termination_manager
+        fired = {name: terminations.get_term(name)[env_ids] for name in terminations.active_terms}
+        reached_end = self.clip_ended()[env_ids] & ~terminations.terminated[env_ids]
+        for row, env_id in enumerate(env_ids.tolist()):
+            episode = self.episodes[int(self.episode_ids[env_id])]
+            steps = int(self._steps[env_id])
+            # copies: the buffers are reused by the environment's next episode
+            record = {name: values[env_id, :steps].cpu().numpy().copy() for name, values in self._records.items()}
+            self.finished.append(
+                TrackedEpisode(
+                    clip=episode.name,
+                    repeat=episode.repeat,
+                    reached_end=bool(reached_end[row]),
+                    end_causes=tuple(name for name, values in fired.items() if values[row]),
+                    **record,
+                )
+            )
+
+    def _perturb(self, frame: MotionFrame, row: int, episode: Episode) -> None:
+        """Offset row ``row`` of ``frame`` in place by the repetition perturbation, drawn from the episode's seed."""
+        generator = torch.Generator(device=self.device)
+        generator.manual_seed((self._env.cfg.seed or 0) * 1_000_003 + episode.index)
+
+        def noise(scale: float, size: int) -> torch.Tensor:
+            return scale * (2.0 * torch.rand(size, device=self.device, generator=generator) - 1.0)
+
+        horizontal = torch.tensor([1.0, 1.0, 0.0], device=self.device)
+        rotation = math_utils.quat_from_euler_xyz(*noise(self.cfg.repeat_root_rot_noise, 3))
+        frame.root_pos[row] += noise(self.cfg.repeat_root_pos_noise, 3) * horizontal
+        frame.root_quat[row] = math_utils.quat_mul(rotation, frame.root_quat[row])
+        frame.joint_pos[row] += noise(self.cfg.repeat_joint_pos_noise, frame.joint_pos.shape[-1])
+        frame.object_pos[row] += noise(self.cfg.repeat_object_pos_noise, 3) * horizontal
+
+    # Command term interface.
+
+    def _resample_command(self, env_ids: Sequence[int] | slice):
+        env_ids = torch.arange(self.num_envs, device=self.device)[env_ids]
+        ending = env_ids[(self.episode_ids[env_ids] != IDLE) & (self._steps[env_ids] > 0)]
+        if len(ending):
+            self._finish(ending)
+        for env_id in env_ids.tolist():
+            self.episode_ids[env_id] = self._queue.popleft() if self._queue else IDLE
+        episodes = [self.episodes[int(index)] if index != IDLE else None for index in self.episode_ids[env_ids]]
+        clip_ids = [episode.clip if episode else 0 for episode in episodes]
+        self.clip_ids[env_ids] = torch.tensor(clip_ids, dtype=torch.long, device=self.device)
+        start = self.library.frame_at(self.clip_ids[env_ids], torch.zeros(len(env_ids), device=self.device))
+        for row, episode in enumerate(episodes):
+            if episode is not None and episode.repeat > 0:
+                self._perturb(start, row, episode)
+        self._write_reference_state(env_ids, start)
+        self._steps[env_ids] = 0
+        self.times[env_ids] = self._env.step_dt
+        self.target = self.library.frame_at(self.clip_ids, self.times)
+
+    def _update_metrics(self):
+        super()._update_metrics()
+        # environments reset in this step start afresh: their state is the clip's first frame, not a tracked step
+        stepping = (self.episode_ids != IDLE) & (self._env.episode_length_buf > 0)
+        if stepping.any():
+            self._record_step(stepping.nonzero().squeeze(-1))
+
+
+@configclass
+class ScheduledReferenceCfg(ReferenceMotionCfg):
+    """A :class:`ReferenceMotionCfg` whose resets follow an episode list; the first repetition is unperturbed."""
+
+    class_type: type = ScheduledReference
+    root_pos_noise: float = 0.0
+    root_rot_noise: float = 0.0
+    joint_pos_noise: float = 0.0
+    object_pos_noise: float = 0.0
+    repeat_root_pos_noise: float = 0.0
+    """Horizontal pelvis offset of repetitions after the first, uniform in +-this (m)."""
+    repeat_root_rot_noise: float = 0.0
+    """Pelvis roll, pitch, yaw offset of repetitions after the first, uniform in +-this (rad)."""
+    repeat_joint_pos_noise: float = 0.0
+    """Hinge angle offset of repetitions after the first, uniform in +-this (rad)."""
+    repeat_object_pos_noise: float = 0.0
+    """Horizontal object offset of repetitions after the first, uniform in +-this (m)."""
