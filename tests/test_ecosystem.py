@@ -324,14 +324,15 @@ def test_play_process_runs_the_command_and_stops(interprior_ext, tmp_path):
     """A stand-in play.py that records its arguments and waits: the process starts in repo_root and Stop ends it."""
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "play.py").write_text(
-        "import json, pathlib, sys, time\n"
-        "pathlib.Path('argv.json').write_text(json.dumps(sys.argv[1:]))\n"
+        "import json, os, pathlib, sys, time\n"
+        "pathlib.Path('argv.tmp').write_text(json.dumps(sys.argv[1:]))\n"
+        "os.replace('argv.tmp', 'argv.json')  # appear whole: the test polls for it\n"
         "time.sleep(60)\n"
     )
     request = interprior_ext.PlayRequest(task="InterPrior-Scene-v0", num_envs=2)
     process = interprior_ext.PlayProcess(request, tmp_path)
     record = tmp_path / "argv.json"
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # a busy machine starts Python slowly
     while not record.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert process.exit_code() is None
