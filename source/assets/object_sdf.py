@@ -2,9 +2,13 @@
 
 Every library object is a box, an upright cylinder or a union of boxes (:mod:`interprior.assets.objects`), so the
 distance is exact and cheap; observations and rewards evaluate it for a few bodies in every environment each step.
+:class:`ObjectSdf` is one object shared by all environments; :class:`BoxSdf` is a box of its own in each environment
+(the scene's object switched per environment, :mod:`interprior.tasks.hoi.mdp.object_switch`).
 """
 
 from __future__ import annotations
+
+from abc import ABC, abstractmethod
 
 import torch
 
@@ -26,7 +30,25 @@ def _cylinder_distance(points: torch.Tensor, radius: float, half_height: float) 
     return torch.linalg.norm(q.clamp(min=0.0), dim=-1) + q.max(dim=-1).values.clamp(max=0.0)
 
 
-class ObjectSdf:
+class SignedDistance(ABC):
+    """A signed distance field (m, negative inside) with its nearest surface points; subclasses give :meth:`distance`."""
+
+    @abstractmethod
+    def distance(self, points: torch.Tensor) -> torch.Tensor:
+        """Signed distance (m) of ``points`` (..., 3) in the object frame."""
+
+    def nearest(self, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Signed distance (...) and the nearest surface point (..., 3) of ``points`` (..., 3), object frame."""
+        distance = self.distance(points)
+        offsets = _GRADIENT_STEP * torch.eye(3, device=points.device, dtype=points.dtype)
+        gradient = torch.stack(
+            [self.distance(points + offsets[i]) - self.distance(points - offsets[i]) for i in range(3)], dim=-1
+        )
+        normal = gradient / torch.linalg.norm(gradient, dim=-1, keepdim=True).clamp(min=1e-9)
+        return distance, points - distance.unsqueeze(-1) * normal
+
+
+class ObjectSdf(SignedDistance):
     """Signed distance field of library object ``name`` scaled by ``scale``, in the object's frame (m).
 
     Negative inside, positive outside. Points have shape (..., 3) and results (...) or (..., 3).
@@ -55,12 +77,18 @@ class ObjectSdf:
         per_part = _box_distance(points.unsqueeze(-2), centres, halves)  # (..., parts)
         return per_part.min(dim=-1).values
 
-    def nearest(self, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Signed distance (...) and the nearest surface point (..., 3) of ``points`` (..., 3), object frame."""
-        distance = self.distance(points)
-        offsets = _GRADIENT_STEP * torch.eye(3, device=points.device, dtype=points.dtype)
-        gradient = torch.stack(
-            [self.distance(points + offsets[i]) - self.distance(points - offsets[i]) for i in range(3)], dim=-1
-        )
-        normal = gradient / torch.linalg.norm(gradient, dim=-1, keepdim=True).clamp(min=1e-9)
-        return distance, points - distance.unsqueeze(-1) * normal
+
+class BoxSdf(SignedDistance):
+    """Signed distance field of a box centred in its object frame, one box per environment (m).
+
+    ``half_extents`` (N, 3) is kept by reference, so in-place updates change the boxes. Points have shape
+    (N, ..., 3), environment first, and results (N, ...) or (N, ..., 3).
+    """
+
+    def __init__(self, half_extents: torch.Tensor):
+        self.half_extents = half_extents
+
+    def distance(self, points: torch.Tensor) -> torch.Tensor:
+        """(N, ...) signed distance (m) of ``points`` (N, ..., 3) to each environment's box, in its object frame."""
+        half = self.half_extents.view(-1, *([1] * (points.dim() - 2)), 3)
+        return _box_distance(points, torch.zeros_like(half), half)
