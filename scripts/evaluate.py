@@ -66,7 +66,7 @@ def default_labels(checkpoints: list[Path]) -> list[str]:
 def evaluate(args: argparse.Namespace) -> None:
     from interprior.agents.checkpoints import CheckpointError, resolve_checkpoint
     from interprior.agents.runner import load_task_configs
-    from interprior.eval.clip_set import NAMED_CLIP_SETS, clip_set_root, clips_of_object, make_episodes
+    from interprior.eval.clip_set import NAMED_CLIP_SETS, clip_set_root, clips_of_objects, make_episodes
     from interprior.eval.episodes import run_episodes
     from interprior.eval.plots import plot_success
     from interprior.eval.report import CheckpointResult, clip_table, summary_table, write_report
@@ -83,7 +83,7 @@ def evaluate(args: argparse.Namespace) -> None:
         labels = args.label or default_labels(checkpoints)
         env_cfg, _ = load_task_configs(task.task_id)
         root = clip_set_root(args.clips)
-        clip_files = clips_of_object(root, task.clip_object(env_cfg))
+        clip_files = clips_of_objects(root, task.clip_objects(env_cfg))
         episodes = make_episodes(clip_files, root, args.episodes_per_clip)
     except (OSError, ValueError) as error:
         fail(error)

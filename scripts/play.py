@@ -1,10 +1,12 @@
 """Step a batch of InterPrior scenes and report what the humanoids and objects do.
 
-With --checkpoint the trained rsl_rl policy acts; without one the PD drives hold the default pose (zero actions),
-which shows the scene, the physics backend and the assets working together:
+With --checkpoint the trained policy acts: an rsl_rl policy, or on a goal task the distilled InterPrior policy
+acting deterministically from its prior (the decoder of the prior mean). Without one the PD drives hold the default
+pose (zero actions), which shows the scene, the physics backend and the assets working together:
 
     python scripts/play.py --task InterPrior-Scene-v0 --num-envs 16 --seconds 10
     python scripts/play.py --checkpoint logs/rsl_rl/interprior_scene/2026-11-24_10-00-00/model_99.pt
+    python scripts/play.py --task InterPrior-Snapshot-v0 --checkpoint logs/rsl_rl/interprior_snapshot/<run>
 """
 
 from __future__ import annotations
@@ -21,36 +23,53 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="simulated time (s)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--checkpoint", default=None, help="rsl_rl checkpoint file or run directory to act with")
+    parser.add_argument("--checkpoint", default=None, help="checkpoint file or run directory to act with")
     parser.add_argument("overrides", nargs="*", help="config overrides such as physics=physx")
     args = parser.parse_args()
 
     import torch
 
-    from interprior.agents.checkpoints import CheckpointError, resolve_checkpoint
+    from interprior.agents.checkpoints import resolve_checkpoint
+    from interprior.agents.distillation import (
+        PriorActor,
+        is_distillation_task,
+        load_distillation_configs,
+        load_distilled_policy,
+    )
+    from interprior.agents.finite import FiniteVecEnvWrapper
     from interprior.agents.runner import load_task_configs, make_runner
     from interprior.tasks.env_factory import open_env
 
     try:
-        env_cfg, agent_cfg = load_task_configs(args.task, args.overrides, play=True)
+        distilled = is_distillation_task(args.task)
+        load_configs = load_distillation_configs if distilled else load_task_configs
+        env_cfg, agent_cfg = load_configs(args.task, args.overrides, play=True)
         checkpoint = None if args.checkpoint is None else resolve_checkpoint(args.checkpoint)
     except ValueError as error:
         sys.exit(f"play.py: error: {error}")
     agent_cfg.device = args.device
 
     with open_env(args.task, args.num_envs, args.device, args.seed, env_cfg=env_cfg) as env:
-        runner = make_runner(env, agent_cfg)
-        vec_env = runner.env
+        try:
+            if distilled:
+                vec_env = FiniteVecEnvWrapper(env)
+                if checkpoint is not None:
+                    obs = vec_env.get_observations()
+                    latent_policy = load_distilled_policy(checkpoint, env.cfg, obs, vec_env.num_actions, args.device)
+                    policy = PriorActor(latent_policy)
+            else:
+                runner = make_runner(env, agent_cfg)
+                vec_env = runner.env
+                if checkpoint is not None:
+                    runner.load(str(checkpoint), map_location=args.device)
+                    policy = runner.get_inference_policy(device=args.device)
+        except ValueError as error:
+            sys.exit(f"play.py: error: {error}")
         if checkpoint is None:
             zero_actions = torch.zeros(vec_env.num_envs, vec_env.num_actions, device=args.device)
             policy = None
             print("[INFO] no checkpoint: acting with zero actions (PD holds the default pose)")
         else:
-            try:
-                runner.load(str(checkpoint), map_location=args.device)
-            except CheckpointError as error:
-                sys.exit(f"play.py: error: {error}")
-            policy = runner.get_inference_policy(device=args.device)
             print(f"[INFO] acting with the policy of {checkpoint}")
         humanoid, obj = env.scene["humanoid"], env.scene["object"]
         steps = int(round(args.seconds / env.step_dt))

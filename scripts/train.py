@@ -1,6 +1,8 @@
-"""Train a policy for an InterPrior task with rsl_rl's PPO.
+"""Train a policy for an InterPrior task: the Stage 1 expert with rsl_rl's PPO, or, for the goal tasks, the Stage 2
+InterPrior policy by online DAgger distillation of that expert (--expert is required there).
 
     python scripts/train.py --num-envs 16 --max-iterations 100
+    python scripts/train.py --task InterPrior-Snapshot-v0 --expert logs/rsl_rl/interprior_track/2026-11-24_10-00-00
     python scripts/train.py --resume                      # continue the newest run of the task's experiment
     python scripts/train.py --checkpoint logs/rsl_rl/interprior_scene/2026-11-24_10-00-00/model_40.pt
     python scripts/train.py physics=physx env.scene.num_envs=8 agent.max_iterations=3
@@ -27,9 +29,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--num-envs", type=int, default=None, help="parallel worlds (default: the task's)")
     parser.add_argument("--device", default="cpu", help="torch and physics device, cpu or cuda:N")
     parser.add_argument("--seed", type=int, default=None, help="default: the agent config's seed")
-    parser.add_argument("--max-iterations", type=int, default=None, help="PPO iterations to run in this launch")
+    parser.add_argument("--max-iterations", type=int, default=None, help="learning iterations to run in this launch")
     parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint of the experiment")
     parser.add_argument("--checkpoint", default=None, help="continue from this checkpoint file or run directory")
+    parser.add_argument("--expert", default=None, help="goal tasks: the Stage 1 expert's checkpoint or run directory")
     parser.add_argument("--log-dir", default=None, help="run directory to write (must hold no checkpoint yet)")
     parser.add_argument("overrides", nargs="*", help="Hydra-style overrides: physics=physx env.scene.num_envs=8 ...")
     return parser.parse_args()
@@ -47,11 +50,23 @@ def main() -> None:
         new_run_dir,
         resolve_checkpoint,
     )
+    from interprior.agents.distillation import is_distillation_task, load_distillation_configs, make_distillation_runner
     from interprior.agents.runner import load_task_configs, make_runner
     from interprior.tasks.env_factory import open_env
 
     try:
-        env_cfg, agent_cfg = load_task_configs(args.task, args.overrides)
+        distill = is_distillation_task(args.task)
+        if distill:
+            if args.expert is None:
+                raise ValueError(
+                    f"{args.task} distills the Stage 1 expert: pass --expert <checkpoint or run directory>"
+                )
+            expert = resolve_checkpoint(args.expert)
+            env_cfg, agent_cfg = load_distillation_configs(args.task, args.overrides)
+        else:
+            if args.expert is not None:
+                raise ValueError(f"--expert is for the goal tasks; {args.task} is trained with PPO")
+            env_cfg, agent_cfg = load_task_configs(args.task, args.overrides)
         if args.checkpoint is not None:
             resume_from = resolve_checkpoint(args.checkpoint)
         elif args.resume:
@@ -71,18 +86,28 @@ def main() -> None:
     env_cfg.log_dir = str(log_dir.resolve())
 
     with open_env(args.task, args.num_envs, args.device, agent_cfg.seed, env_cfg=env_cfg) as env:
-        runner = make_runner(env, agent_cfg, log_dir)
+        try:
+            if distill:
+                runner = make_distillation_runner(env, agent_cfg, expert, log_dir)
+                print(f"[INFO] distilling the expert {expert}")
+                if resume_from is not None:
+                    runner.load(resume_from)
+            else:
+                runner = make_runner(env, agent_cfg, log_dir)
+                if resume_from is not None:
+                    runner.load(str(resume_from), map_location=args.device)
+        except ValueError as error:
+            sys.exit(f"train.py: error: {error}")
         runner.add_git_repo_to_log(__file__)
         if resume_from is not None:
-            try:
-                runner.load(str(resume_from), map_location=args.device)
-            except CheckpointError as error:
-                sys.exit(f"train.py: error: {error}")
             print(f"[INFO] resuming from {resume_from} at iteration {runner.current_learning_iteration}")
         print(f"[INFO] logging to {log_dir.resolve()}")
         dump_yaml(str(log_dir / "params" / "env.yaml"), env_cfg)
         dump_yaml(str(log_dir / "params" / "agent.yaml"), agent_cfg)
-        runner.learn(agent_cfg.max_iterations, init_at_random_ep_len=agent_cfg.init_at_random_ep_len)
+        if distill:
+            runner.learn(agent_cfg.max_iterations)
+        else:
+            runner.learn(agent_cfg.max_iterations, init_at_random_ep_len=agent_cfg.init_at_random_ep_len)
         guard = runner.env
         print(
             f"[INFO] finished iteration {runner.current_learning_iteration}; replaced non-finite values: "

@@ -22,7 +22,7 @@ from torch.utils.tensorboard import SummaryWriter
 from interprior.agents.checkpoints import CheckpointError
 from interprior.agents.runner import load_task_configs, make_runner
 from interprior.data.clip import save_clip
-from interprior.eval.clip_set import Episode, clips_of_object, make_episodes
+from interprior.eval.clip_set import Episode, clips_of_objects, make_episodes
 from interprior.eval.episodes import run_episodes
 from interprior.eval.metrics import TrackedEpisode, position_error, score_tracking, summarize
 from interprior.eval.plots import plot_learning_curves, plot_success
@@ -123,8 +123,11 @@ def test_track_evaluation_config_uses_the_thresholds_and_removes_randomness(tmp_
     assert terminations.body_drift.params["threshold"] == THRESHOLDS.body_drift
     assert terminations.object_drift.params["threshold"] == THRESHOLDS.object_drift
     assert terminations.time_out is None and terminations.clip_end is not None
-    assert all(event is None for event in vars(env_cfg.events).values())
     reference = env_cfg.commands.reference
+    kept = {name: event for name, event in vars(env_cfg.events).items() if event is not None}
+    assert list(kept) == [reference.object_switch_term], "only the box switch stays, at nominal dynamics"
+    switch = kept[reference.object_switch_term].params
+    assert switch["mass_scale_range"] == switch["inertia_scale_range"] == (1.0, 1.0)
     assert isinstance(reference, ScheduledReferenceCfg) and reference.motion_paths == [str(tmp_path / "a.npz")]
     assert reference.root_pos_noise == reference.joint_pos_noise == reference.object_pos_noise == 0.0
     assert reference.repeat_joint_pos_noise > 0.0
@@ -194,7 +197,7 @@ def workdir(tmp_path_factory) -> Path:
     clips.mkdir()
     save_clip(walking_clip(40, object_name="box_medium"), clips / "walk_long.npz")
     save_clip(walking_clip(30, object_name="box_medium"), clips / "walk_short.npz")
-    save_clip(walking_clip(30, object_name="box_small"), clips / "walk_small_box.npz")
+    save_clip(walking_clip(30, object_name="stool"), clips / "walk_stool.npz")
     env_cfg, agent_cfg = load_task_configs(TRACK.task_id)
     agent_cfg.device = "cpu"
     with open_env(TRACK.task_id, NUM_ENVS, seed=1, env_cfg=env_cfg) as env:
@@ -217,7 +220,7 @@ def test_evaluation_is_deterministic_and_records_where_the_episode_ended(workdir
     written = {path.name for path in out.iterdir()}
     assert written == {"eval_Track_clips.csv", "eval_Track_clips.json", "eval_Track_clips_success.png"}
 
-    clip_files = clips_of_object(workdir / "clips", TRACK.clip_object(load_task_configs(TRACK.task_id)[0]))
+    clip_files = clips_of_objects(workdir / "clips", TRACK.clip_objects(load_task_configs(TRACK.task_id)[0]))
     assert [path.name for path in clip_files] == ["walk_long.npz", "walk_short.npz"]
     episodes = make_episodes(clip_files, workdir / "clips", 2)
     recorded = run_episodes(TRACK, workdir / "model_0.pt", clip_files, episodes, NUM_ENVS, seed=4)
@@ -271,9 +274,9 @@ def test_command_line_errors_are_one_clear_line_and_keep_earlier_output(workdir)
     assert message.startswith("evaluate.py: error: task 'InterPrior-Snapshot-v0' has no evaluation")
     message = _exit_message("--checkpoint", str(workdir / "missing.pt"), *common)
     assert message == f"evaluate.py: error: checkpoint {workdir / 'missing.pt'} does not exist"
-    small_box_only = workdir / "clips" / "walk_small_box.npz"
-    message = _exit_message("--checkpoint", checkpoint, "--clips", str(small_box_only), "--out", str(out))
-    assert "holds no clip of object 'box_medium'" in message
+    stool_only = workdir / "clips" / "walk_stool.npz"
+    message = _exit_message("--checkpoint", checkpoint, "--clips", str(stool_only), "--out", str(out))
+    assert "holds no clip of the task's objects box_small, box_medium, box_large, plate" in message
     message = _exit_message("--checkpoint", checkpoint, "--label", "a", "--label", "b", *common)
     assert "2 --label for 1 --checkpoint" in message
     assert "\n" not in message

@@ -130,15 +130,18 @@ def test_grasp_term_pulls_palms_to_the_held_object(env):
     assert (away > on_box + 1.0).all(), f"box 1 m away: penalty grows by the gap, got {away}"
 
 
-def test_object_mass_and_centre_of_mass_are_drawn_anew_at_every_reset(env):
+def test_each_world_tracks_its_clips_box_with_mass_and_centre_of_mass_drawn_anew_at_every_reset(env):
+    reference = env.command_manager.get_term("reference")
     box = env.scene["object"]
-    nominal = get_object(env.cfg.commands.reference.library_object).mass
     draws = []
     for seed in (11, 12):
         env.reset(seed=seed)
-        draws.append((box.data.body_mass.torch.flatten().clone(), box.data.body_com_pose_b.torch[:, 0, :3].clone()))
-    (mass_a, com_a), (mass_b, com_b) = draws
-    for mass in (mass_a, mass_b):
+        clip_objects = [reference.library.object_names[int(i)] for i in reference.clip_ids]
+        assert [reference.object_switch.names[int(i)] for i in reference.object_switch.object_ids] == clip_objects
+        nominal = torch.tensor([get_object(name).mass for name in clip_objects])
+        mass = box.data.body_mass.torch.flatten().clone()
         assert ((mass >= 0.7 * nominal - 1e-4) & (mass <= 1.3 * nominal + 1e-4)).all()
+        draws.append((mass, box.data.body_com_pose_b.torch[:, 0, :3].clone()))
+    (mass_a, com_a), (mass_b, com_b) = draws
     assert not torch.allclose(mass_a, mass_b) and not torch.allclose(com_a, com_b)
     assert (com_a.abs() <= 0.02 + 1e-5).all()

@@ -119,7 +119,7 @@ class MotionLibrary:
         cls,
         paths: str | os.PathLike | Sequence[str | os.PathLike],
         device: str | torch.device = "cpu",
-        object_name: str | None = None,
+        object_name: str | Sequence[str] | None = None,
         progress: bool = True,
     ) -> MotionLibrary:
         """Load every clip in ``paths`` (``.npz`` files, or directories searched recursively for ``*.npz``).
@@ -127,17 +127,18 @@ class MotionLibrary:
         Args:
             paths: Clip files and/or directories.
             device: Where the tensors live.
-            object_name: Keep only clips of this library object; ``None`` keeps all.
+            object_name: Keep only clips of this library object (or of these objects); ``None`` keeps all.
             progress: Show a progress bar (only on a terminal).
 
         Raises:
             FileNotFoundError: a path does not exist, or no ``*.npz`` file was found.
-            KeyError: ``object_name`` is not a library object.
+            KeyError: an ``object_name`` is not a library object.
             ValueError: no clip of ``object_name`` was found.
             ClipFormatError: a file is not a valid clip (names the file and the field).
         """
-        if object_name is not None:
-            get_object(object_name)
+        wanted = None if object_name is None else {object_name} if isinstance(object_name, str) else set(object_name)
+        for name in wanted or ():
+            get_object(name)
         roots = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(path) for path in paths]
         files = []
         for root in roots:
@@ -152,8 +153,8 @@ class MotionLibrary:
             raise FileNotFoundError(f"no clip files (*.npz) found in {where}")
         bar = tqdm(files, desc="Loading clips", unit="clip", disable=None if progress else True)  # None: only on a tty
         clips = [load_clip(file) for file in bar]
-        if object_name is not None:
-            clips = [clip for clip in clips if clip.object_name == object_name]
+        if wanted is not None:
+            clips = [clip for clip in clips if clip.object_name in wanted]
             if not clips:
                 raise ValueError(f"none of the {len(files)} clips in {where} is of object {object_name!r}")
         return cls(clips, device)

@@ -38,19 +38,19 @@ def clip_set_root(clips: str) -> Path:
     return root
 
 
-def clips_of_object(root: Path, object_name: str) -> list[Path]:
-    """The clip files under ``root`` (a ``.npz`` file or a directory) whose object is ``object_name``, sorted.
+def clips_of_objects(root: Path, object_names: tuple[str, ...]) -> list[Path]:
+    """The clip files under ``root`` (a ``.npz`` file or a directory) whose object is one of ``object_names``, sorted.
 
     Raises:
         ClipFormatError: A file is not a valid clip (names the file and the field).
-        ValueError: No clip of ``object_name`` is there.
+        ValueError: No clip of those objects is there.
     """
     files = [root] if root.is_file() else sorted(root.rglob("*.npz"))
-    found = [path for path in files if load_clip(path).object_name == object_name]
+    found = [path for path in files if load_clip(path).object_name in object_names]
     if not found:
         raise ValueError(
-            f"clip set {root} holds no clip of object {object_name!r} ({len(files)} clip files in all); "
-            f"the task tracks {object_name!r} clips"
+            f"clip set {root} holds no clip of the task's objects {', '.join(object_names)} "
+            f"({len(files)} clip files in all)"
         )
     return found
 

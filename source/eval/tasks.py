@@ -33,16 +33,19 @@ class EvalTask:
     """Short name for tables and file names."""
     command_name: str
     """The command term that plays the episodes (has ``start(episodes)``, ``done`` and ``finished``)."""
-    clip_object: Callable[[ManagerBasedRLEnvCfg], str]
-    """The library object whose clips the task's episodes use."""
+    clip_objects: Callable[[ManagerBasedRLEnvCfg], tuple[str, ...]]
+    """The library objects whose clips the task's episodes use."""
     configure_env: Callable[[ManagerBasedRLEnvCfg, list[Path], EvalThresholds], None]
     """Turn the task's config into its evaluation config, in place, for these clip files."""
     score: Callable[[TrackedEpisode, EvalThresholds], EpisodeScore]
     """The metrics and success test of one recorded episode."""
 
 
-def _track_clip_object(env_cfg: ManagerBasedRLEnvCfg) -> str:
-    return env_cfg.commands.reference.library_object
+def _track_clip_objects(env_cfg: ManagerBasedRLEnvCfg) -> tuple[str, ...]:
+    reference = env_cfg.commands.reference
+    if reference.library_object is not None:
+        return (reference.library_object,)
+    return tuple(getattr(env_cfg.events, reference.object_switch_term).params["names"])
 
 
 def _configure_track(env_cfg: ManagerBasedRLEnvCfg, clip_files: list[Path], thresholds: EvalThresholds) -> None:
@@ -53,6 +56,7 @@ def _configure_track(env_cfg: ManagerBasedRLEnvCfg, clip_files: list[Path], thre
         humanoid_name=reference.humanoid_name,
         object_name=reference.object_name,
         library_object=reference.library_object,
+        object_switch_term=reference.object_switch_term,
         motion_paths=[str(path) for path in clip_files],
         future_frames=reference.future_frames,
         repeat_root_pos_noise=reference.root_pos_noise,
@@ -61,7 +65,10 @@ def _configure_track(env_cfg: ManagerBasedRLEnvCfg, clip_files: list[Path], thre
         repeat_object_pos_noise=reference.object_pos_noise,
     )
     for name in vars(env_cfg.events):  # Track's events are all perturbations: pushes and object randomization
-        setattr(env_cfg.events, name, None)
+        if name != reference.object_switch_term:
+            setattr(env_cfg.events, name, None)
+    if reference.object_switch_term is not None:  # keep switching to each clip's box, at its nominal dynamics
+        getattr(env_cfg.events, reference.object_switch_term).params.update(mass_scale_range=(1.0, 1.0), inertia_scale_range=(1.0, 1.0))
     terminations = env_cfg.terminations
     terminations.time_out = None  # the clip's end is the only time limit
     terminations.fall.params["minimum_height"] = thresholds.fall_height
@@ -73,7 +80,7 @@ TRACK = EvalTask(
     task_id="InterPrior-Track-v0",
     name="Track",
     command_name="reference",
-    clip_object=_track_clip_object,
+    clip_objects=_track_clip_objects,
     configure_env=_configure_track,
     score=score_tracking,
 )

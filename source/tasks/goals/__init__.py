@@ -2,6 +2,8 @@
 
 import gymnasium as gym
 
+from . import agents
+
 for task, cfg in (
     ("Snapshot", "SnapshotEnvCfg"),
     ("Trajectory", "TrajectoryEnvCfg"),
@@ -12,5 +14,8 @@ for task, cfg in (
         id=f"InterPrior-{task}-v0",
         entry_point="isaaclab.envs:ManagerBasedRLEnv",
         disable_env_checker=True,
-        kwargs={"env_cfg_entry_point": f"{__name__}.goals_env_cfg:{cfg}"},
+        kwargs={
+            "env_cfg_entry_point": f"{__name__}.goals_env_cfg:{cfg}",
+            "distillation_cfg_entry_point": f"{agents.__name__}.distillation_cfg:{task}DistillationCfg",
+        },
     )

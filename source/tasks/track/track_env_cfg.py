@@ -20,14 +20,17 @@ from interprior.assets.object_cfg import object_cfg
 from interprior.data import BUNDLED_DATASET
 from interprior.tasks.hoi import mdp
 from interprior.tasks.hoi.hoi_env_cfg import HoiEnvCfg, TerminationsCfg as HoiTerminationsCfg
+from interprior.tasks.hoi.mdp.object_switch import OBJECT_SWITCH_TERM, ObjectSwitch
 
-TRACK_OBJECT = "box_medium"
-"""The scene's object by default; the reference clips are that object's clips."""
+TRACK_BOXES = ("box_small", "box_medium", "box_large", "plate")
+"""The boxes the scene's object can be; every reset makes it the sampled clip's object, from the clips of these."""
 
 
 @configclass
 class CommandsCfg:
-    reference = mdp.ReferenceMotionCfg(library_object=TRACK_OBJECT, motion_paths=[str(BUNDLED_DATASET / "train")])
+    reference = mdp.ReferenceMotionCfg(
+        object_switch_term=OBJECT_SWITCH_TERM, motion_paths=[str(BUNDLED_DATASET / "train")]
+    )
 
 
 @configclass
@@ -54,7 +57,8 @@ class ObservationsCfg:
 @configclass
 class EventsCfg:
     """Reference state initialization happens in the reference command; here: sparse velocity kicks on the pelvis and
-    the object, and the object's mass, inertia, centre of mass and friction drawn anew at every reset."""
+    the object, and the object's mass, inertia, centre of mass and friction drawn anew at every reset. The object's
+    box is the one of the episode's clip: the reference command switches it through ``object_switch``."""
 
     push_humanoid = EventTerm(
         func=mdp.push_by_setting_velocity,
@@ -68,15 +72,15 @@ class EventsCfg:
         interval_range_s=(2.0, 4.0),
         params={"velocity_range": {"x": (-0.3, 0.3), "y": (-0.3, 0.3), "z": (-0.2, 0.2)}, "asset_cfg": SceneEntityCfg("object")},
     )
-    object_mass = EventTerm(
-        func=mdp.randomize_rigid_body_mass,
-        mode="reset",
-        params={"asset_cfg": SceneEntityCfg("object"), "mass_distribution_params": (0.7, 1.3), "operation": "scale"},
-    )
-    object_inertia = EventTerm(
-        func=mdp.randomize_rigid_body_inertia,
-        mode="reset",
-        params={"asset_cfg": SceneEntityCfg("object"), "inertia_distribution_params": (0.8, 1.2), "operation": "scale"},
+    object_switch = EventTerm(
+        func=ObjectSwitch,
+        mode="startup",  # the reference command switches each world to its clip's box at every reset
+        params={
+            "asset_cfg": SceneEntityCfg("object"),
+            "names": TRACK_BOXES,
+            "mass_scale_range": (0.7, 1.3),
+            "inertia_scale_range": (0.8, 1.2),
+        },
     )
     object_com = EventTerm(
         func=mdp.randomize_rigid_body_com,
@@ -123,7 +127,7 @@ class TerminationsCfg(HoiTerminationsCfg):
 
 @configclass
 class TrackEnvCfg(HoiEnvCfg):
-    """Full-reference HOI tracking on the bundled dataset's clips of :data:`TRACK_OBJECT`."""
+    """Full-reference HOI tracking on the bundled dataset's clips of the :data:`TRACK_BOXES`."""
 
     commands: CommandsCfg = CommandsCfg()
     observations: ObservationsCfg = ObservationsCfg()
@@ -133,5 +137,5 @@ class TrackEnvCfg(HoiEnvCfg):
 
     def __post_init__(self):
         super().__post_init__()
-        self.scene.object = object_cfg(TRACK_OBJECT)
+        self.scene.object = object_cfg(TRACK_BOXES[1])  # any box: the switch sets each world's size
         self.episode_length_s = 10.0

@@ -27,12 +27,15 @@ from interprior.assets.object_sdf import ObjectSdf
 from interprior.assets.skeleton import BODY_NAMES, JOINT_NAMES
 from interprior.data.motion_library import MotionFrame, MotionLibrary
 
+from .object_switch import object_switch_term
+
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
 
 
 class ReferenceMotion(CommandTerm):
-    """Per-environment reference clip and time, backed by a :class:`MotionLibrary` of one object's clips."""
+    """Per-environment reference clip and time, backed by a :class:`MotionLibrary` of one object's clips, or of the
+    clips of every box an :class:`~.object_switch.ObjectSwitch` term can make the scene's object."""
 
     cfg: ReferenceMotionCfg
 
@@ -40,16 +43,24 @@ class ReferenceMotion(CommandTerm):
         super().__init__(cfg, env)
         self.humanoid: Articulation = env.scene[cfg.humanoid_name]
         self.object: RigidObject = env.scene[cfg.object_name]
-        self.library = MotionLibrary.from_paths(
-            list(cfg.motion_paths), device=self.device, object_name=cfg.library_object, progress=False
-        )
-        self.object_sdf = ObjectSdf(cfg.library_object, device=self.device)
-        """Distance field of the scene's object, in the object frame."""
+        if (cfg.library_object is None) == (cfg.object_switch_term is None):
+            raise ValueError("ReferenceMotionCfg: set exactly one of library_object and object_switch_term")
+        self.object_switch = None if cfg.object_switch_term is None else object_switch_term(env, cfg.object_switch_term)
+        """The term switching each environment's object to its clip's object, or ``None`` for one fixed object."""
+        objects = cfg.library_object if self.object_switch is None else self.object_switch.names
+        self.library = MotionLibrary.from_paths(list(cfg.motion_paths), device=self.device, object_name=objects, progress=False)
+        self.object_sdf = ObjectSdf(cfg.library_object, device=self.device) if self.object_switch is None else self.object_switch.sdf
+        """Distance field of each environment's object, in the object frame."""
         self.body_ids = torch.tensor([self.humanoid.body_names.index(name) for name in BODY_NAMES], device=self.device)
         """(24,) simulator body index of each of our bodies."""
         sim_joints = [canonical_joint_name(name) for name in self.humanoid.joint_names]
         self.joint_ids = torch.tensor([sim_joints.index(name) for name in JOINT_NAMES], device=self.device)
         """(69,) simulator joint index of each of our hinges."""
+        if self.object_switch is not None:
+            self._clip_objects = torch.tensor(
+                [self.object_switch.names.index(name) for name in self.library.object_names], device=self.device
+            )
+            """(C,) long index into the switch's boxes of each clip's object."""
         self.clip_ids = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
         self.times = torch.zeros(self.num_envs, device=self.device)
         self.future_offsets = env.step_dt * (torch.tensor(cfg.future_frames, device=self.device).float() - 1.0)
@@ -61,7 +72,7 @@ class ReferenceMotion(CommandTerm):
 
     def __str__(self) -> str:
         return (
-            f"ReferenceMotion: {self.library.num_clips} clips of {self.cfg.library_object!r}, "
+            f"ReferenceMotion: {self.library.num_clips} clips of {self.cfg.library_object or set(self.library.object_names)}, "
             f"future frames {tuple(self.cfg.future_frames)}"
         )
 
@@ -121,8 +132,11 @@ class ReferenceMotion(CommandTerm):
         self.metrics["error_object_pos"] = torch.linalg.norm(object_pos - self.target.object_pos, dim=-1)
 
     def _write_reference_state(self, env_ids: torch.Tensor, frame: MotionFrame):
-        """Put the humanoid and the object of ``env_ids`` in the reference ``frame``, perturbed by the noise config."""
+        """Put the humanoid and the object of ``env_ids`` in the reference ``frame``, perturbed by the noise config;
+        with an object switch, the object first becomes the object of the env's clip (:attr:`clip_ids`)."""
         count, cfg = len(env_ids), self.cfg
+        if self.object_switch is not None:
+            self.object_switch.set_objects(env_ids, self._clip_objects[self.clip_ids[env_ids]])
         origins = self._env.scene.env_origins[env_ids]
 
         def noise(scale: float, *shape: int) -> torch.Tensor:
@@ -152,8 +166,11 @@ class ReferenceMotionCfg(CommandTermCfg):
     """Never resample mid-episode: a new clip is drawn only at reset."""
     humanoid_name: str = "humanoid"
     object_name: str = "object"
-    library_object: str = MISSING
-    """Library object whose clips are used; must be the scene's object."""
+    library_object: str | None = None
+    """Library object whose clips are used; must be the scene's object. Unset when :attr:`object_switch_term` is."""
+    object_switch_term: str | None = None
+    """Event term (:class:`~.object_switch.ObjectSwitch`) through which each reset makes the environment's object its
+    clip's object; the clips used are those of the term's boxes. Unset when :attr:`library_object` is."""
     motion_paths: list[str] = MISSING
     """Clip files or directories."""
     future_frames: tuple[int, ...] = (1, 16)

@@ -1,0 +1,1 @@
+"""Learning configurations of the sparse-goal tasks."""
