@@ -17,8 +17,10 @@ class ProgressLogger(Logger):
     written above the bar so the bar stays on the last line.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, description: str = "PPO iterations", **kwargs):
+        """Arguments as :class:`Logger`; ``description`` labels the progress bar."""
         super().__init__(*args, **kwargs)
+        self.description = description
         self.progress: tqdm | None = None
 
     def log(self, it: int, start_it: int, total_it: int, **kwargs) -> None:
@@ -27,7 +29,7 @@ class ProgressLogger(Logger):
             super().log(it=it, start_it=start_it, total_it=total_it, **kwargs)
             return
         if self.progress is None:
-            self.progress = tqdm(total=total_it, initial=start_it, unit="it", desc="PPO iterations", dynamic_ncols=True)
+            self.progress = tqdm(total=total_it, initial=start_it, unit="it", desc=self.description, dynamic_ncols=True)
         report = io.StringIO()
         with contextlib.redirect_stdout(report):
             super().log(it=it, start_it=start_it, total_it=total_it, **kwargs)

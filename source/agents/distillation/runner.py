@@ -78,6 +78,7 @@ class DistillationRunner:
             gpu_world_size=1,
             gpu_global_rank=0,
             device=self.device,
+            description="DAgger iterations",
         )
         self.current_learning_iteration = 0
 
