@@ -1,0 +1,112 @@
+"""The in-betweening goal and its rewards (Stage 3): one held snapshot, a sparse success reward, get-up auxiliaries.
+
+:class:`HeldSnapshotGoal` is a :class:`~.sparse_goal.SparseGoal` whose snapshot, drawn at reset L steps ahead in the
+reference clip, stays the goal for the whole episode (no preview frames are given). The goal counts as reached when
+the masked L1 distance between the state and the snapshot, the mean absolute residual over the given pose features,
+is under xi (:attr:`HeldSnapshotGoalCfg.success_threshold`); :func:`goal_success` pays r_succ (its weight) then and
+nothing otherwise. Contact components stay in the policy's goal but not in the distance: their token is the label
+itself, not a difference to the state.
+
+The get-up terms reward an upright torso (the bodies' up axes along the world's) and a raised pelvis.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from isaaclab.utils import configclass
+from isaaclab.utils import math as math_utils
+
+from interprior.assets.skeleton import body_index
+
+from . import goals
+from .observations import reference_term
+from .sparse_goal import SparseGoal, SparseGoalCfg
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedRLEnv
+
+POSE_COMPONENTS = torch.ones(goals.NUM_COMPONENTS)
+POSE_COMPONENTS[goals.CONTACT] = 0.0
+"""(C,) the components the success distance measures: body and object positions and rotations."""
+
+
+class HeldSnapshotGoal(SparseGoal):
+    """A single snapshot per episode with a random component mask; see the module docstring."""
+
+    cfg: HeldSnapshotGoalCfg
+
+    def __init__(self, cfg: HeldSnapshotGoalCfg, env: ManagerBasedRLEnv):
+        super().__init__(cfg, env)
+        self.metrics["success"] = torch.zeros(self.num_envs, device=self.device)
+        """1 once the goal has been reached in the episode (logged at reset: the success rate)."""
+
+    def __str__(self) -> str:
+        return f"HeldSnapshotGoal: families {tuple(self.cfg.families)}, xi {self.cfg.success_threshold}"
+
+    def distance(self) -> torch.Tensor:
+        """(N,) mean absolute residual over the snapshot's given pose features (m and rad)."""
+        mask = goals.expand_mask(self.component_mask[:, -1] * POSE_COMPONENTS.to(self.device))
+        return (self.residuals()[:, -1].abs() * mask).sum(-1) / mask.sum(-1)
+
+    def reached(self) -> torch.Tensor:
+        """(N,) bool: :meth:`distance` is under the success threshold."""
+        return self.distance() < self.cfg.success_threshold
+
+    def _update_command(self):
+        """The snapshot is held until the episode ends."""
+
+    def _update_metrics(self):
+        super()._update_metrics()
+        self.metrics["success"] = torch.maximum(self.metrics["success"], self.reached().float())
+
+    def _draw(self, env_ids: torch.Tensor):
+        """The parent's draw, then every mask given at least one pose component (the pelvis position if none)."""
+        super()._draw(env_ids)
+        snapshot = self.component_mask[env_ids, -1]
+        no_pose = (snapshot * POSE_COMPONENTS.to(self.device)).sum(-1) == 0
+        snapshot[no_pose, goals.BODY_POS.start + body_index("Pelvis")] = 1.0
+        self.component_mask[env_ids, -1] = snapshot
+
+
+@configclass
+class HeldSnapshotGoalCfg(SparseGoalCfg):
+    """One snapshot goal per episode and the distance under which it counts as reached."""
+
+    class_type: type = HeldSnapshotGoal
+    families: tuple[str, ...] = ("snapshot", "partial")
+    """Snapshot families only (``"snapshot"``, ``"partial"``): the preview tokens stay absent."""
+    success_threshold: float = 0.1
+    """xi: the goal is reached when the masked mean absolute residual is under this (m and rad)."""
+
+
+def _goal(env: ManagerBasedRLEnv, command_name: str) -> HeldSnapshotGoal:
+    return env.command_manager.get_term(command_name)
+
+
+def goal_success(env: ManagerBasedRLEnv, command_name: str = "goal") -> torch.Tensor:
+    """(N,) r_goal before its weight r_succ: 1 where the held snapshot is reached, else 0."""
+    return _goal(env, command_name).reached().float()
+
+
+def goal_time_passed(env: ManagerBasedRLEnv, margin: float, command_name: str = "goal") -> torch.Tensor:
+    """(N,) bool: the reference clock is more than ``margin`` (s) past the snapshot's time (the episode's time-out)."""
+    goal = _goal(env, command_name)
+    return goal.reference.times > goal.snapshot_time + margin
+
+
+def upright(env: ManagerBasedRLEnv, body_names: tuple[str, ...] = ("Pelvis", "Chest"), command_name: str = "reference") -> torch.Tensor:
+    """(N,) mean over ``body_names`` of the world-vertical component of each body's up axis, clipped at 0: 1 when
+    upright, 0 when lying or upside down (the negated projected gravity's z)."""
+    quat = reference_term(env, command_name).body_state()["body_quat"][:, [body_index(name) for name in body_names]]
+    up = math_utils.quat_apply(quat, torch.tensor([0.0, 0.0, 1.0], device=env.device).expand(*quat.shape[:-1], 3))
+    return up[..., 2].clamp(min=0.0).mean(-1)
+
+
+def pelvis_raised(env: ManagerBasedRLEnv, lying_height: float, standing_height: float, command_name: str = "reference") -> torch.Tensor:
+    """(N,) the pelvis height's rise above ``lying_height`` as a fraction of the rise to ``standing_height`` (m),
+    clipped to [0, 1]."""
+    height = reference_term(env, command_name).body_state()["body_pos"][:, 0, 2]
+    return ((height - lying_height) / (standing_height - lying_height)).clamp(0.0, 1.0)

@@ -1,0 +1,268 @@
+"""Random initial configurations of the in-betweening and get-up tasks (Stage 3).
+
+:class:`RandomStart` is a :class:`~.reference.ReferenceMotion` whose resets leave the reference clip behind: the
+clip frame drawn at reset is moved before it is written into the simulation. Every start is shifted horizontally
+and turned about the pelvis' vertical axis (a carried object moves with the humanoid), with larger hinge noise than
+tracking; a share of starts puts the object elsewhere on the ground with a random yaw; a share starts *fallen*: the
+humanoid lies on its back, front or side in a relaxed pose, resting just above the ground. The reference clock keeps
+running, so the goal term still finds its snapshot in the clip, L steps after the drawn frame.
+
+For get-up goals the start times can be restricted to frames after which the clip's humanoid keeps standing for
+:attr:`RandomStartCfg.standing_window`, so that every snapshot drawn in that window is a standing pose.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import torch
+
+from isaaclab.utils import configclass
+from isaaclab.utils import math as math_utils
+
+from interprior.assets.humanoid_mjcf import contact_sphere
+from interprior.assets.objects import get_object
+from interprior.assets.skeleton import BODY_NAMES, JOINT_NAMES
+from interprior.data.kinematics import forward_kinematics
+from interprior.data.motion_library import MotionFrame
+
+from .observations import reference_term, rotate, rotate_quat
+from .reference import ReferenceMotion, ReferenceMotionCfg
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedRLEnv
+
+LYING_POSES = {
+    "back": ((0.0, -0.5 * math.pi, 0.0), 0.0),
+    "front": ((0.0, 0.5 * math.pi, 0.0), 0.0),
+    "left_side": ((-0.5 * math.pi, 0.0, 0.0), 0.5 * math.pi),
+    "right_side": ((0.5 * math.pi, 0.0, 0.0), 0.5 * math.pi),
+}
+"""Per lying pose: roll, pitch, yaw (rad) taking the standing humanoid (facing +x, up +z) to it, and how far both arms
+swing forward from the default pose (rad), so that on a side the lower arm does not prop the body up."""
+_MAX_STANDING_REDRAWS = 100
+
+
+class RandomStart(ReferenceMotion):
+    """Reference motion whose resets write offset, displaced or fallen versions of the drawn clip frame."""
+
+    cfg: RandomStartCfg
+
+    def __init__(self, cfg: RandomStartCfg, env: ManagerBasedRLEnv):
+        super().__init__(cfg, env)
+        self.fallen = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
+        """(N,) bool: the episode started from a fallen humanoid."""
+        self._rest_height = torch.tensor(
+            [get_object(name).half_height for name in self.library.object_names], device=self.device
+        ) * self.library.object_scales
+        """(C,) height of each clip's object centre when it rests upright on the ground (m)."""
+        spheres = [contact_sphere(name) for name in BODY_NAMES]
+        self._geom_centres = torch.tensor([centre for centre, _ in spheres])
+        self._geom_radii = torch.tensor([radius for _, radius in spheres])
+        self._stands_ahead = None if cfg.standing_window is None else self._standing_frames(cfg.standing_window)
+        """(total frames,) bool: the clip's humanoid stands from this frame on for the standing window."""
+
+    def __str__(self) -> str:
+        return f"RandomStart (fallen share {self.cfg.fallen_prob}) on {super().__str__()}"
+
+    def _standing_frames(self, window: float) -> torch.Tensor:
+        library = self.library
+        clip_of = torch.repeat_interleave(torch.arange(library.num_clips, device=self.device), library.num_frames)
+        index = torch.arange(len(clip_of), device=self.device)
+        local = index - library.frame_starts[clip_of]
+        heights = library.frame_at(clip_of, local / library.fps[clip_of]).root_pos[:, 2]
+        not_standing = (heights < self.cfg.standing_height).long()
+        last = library.frame_starts[clip_of] + library.num_frames[clip_of] - 1
+        end = torch.minimum(index + torch.ceil(window * library.fps[clip_of]).long() + 1, last)
+        count = torch.cumsum(not_standing, 0)
+        stands = count[end] - count[index] + not_standing == 0
+        if not stands.any():
+            raise ValueError(
+                f"RandomStartCfg.standing_window: no frame of {list(self.cfg.motion_paths)} has the pelvis above "
+                f"standing_height={self.cfg.standing_height} m for {window} s"
+            )
+        return stands
+
+    def _resample_command(self, env_ids: Sequence[int] | slice):
+        env_ids = torch.arange(self.num_envs, device=self.device)[env_ids]
+        super()._resample_command(env_ids)
+        if self._stands_ahead is None:
+            return
+        for _ in range(_MAX_STANDING_REDRAWS):
+            clips = self.clip_ids[env_ids]
+            local = torch.minimum((self.times[env_ids] * self.library.fps[clips]).long(), self.library.num_frames[clips] - 1)
+            frame = self.library.frame_starts[clips] + local
+            env_ids = env_ids[~self._stands_ahead[frame]]
+            if len(env_ids) == 0:
+                return
+            super()._resample_command(env_ids)
+        raise RuntimeError(f"RandomStart: found no standing window for {len(env_ids)} envs in {_MAX_STANDING_REDRAWS} draws")
+
+    def _write_reference_state(self, env_ids: torch.Tensor, frame: MotionFrame):
+        count, cfg = len(env_ids), self.cfg
+        clip_ids = self.clip_ids[env_ids]
+        fallen = self._uniform(count) < cfg.fallen_prob
+        displaced = fallen | (self._uniform(count) < cfg.object_displace_prob)
+        self.fallen[env_ids] = fallen
+
+        frame = _moved(frame, self._yaw_quat(cfg.yaw_offset * self._symmetric(count)), cfg.root_offset * self._symmetric(count, 2))
+        if fallen.any():
+            frame = _where(fallen, self._fallen_frame(env_ids[fallen], frame, fallen), frame)
+        if displaced.any():
+            clearance = torch.where(fallen, cfg.fallen_object_clearance, cfg.object_clearance)[displaced]
+            frame = _where(displaced, self._displaced_object(frame, clip_ids, displaced, clearance), frame)
+        super()._write_reference_state(env_ids, frame)
+
+    def _fallen_frame(self, env_ids: torch.Tensor, frame: MotionFrame, rows: torch.Tensor) -> MotionFrame:
+        """Lying humanoids for ``env_ids`` at the pelvis positions of ``frame[rows]``, all at rest."""
+        count, cfg = len(env_ids), self.cfg
+        choice = torch.randint(len(LYING_POSES), (count,), device=self.device, generator=self._generator)
+        rotation = torch.tensor([rpy for rpy, _ in LYING_POSES.values()], device=self.device)[choice]
+        swing = torch.tensor([swing for _, swing in LYING_POSES.values()], device=self.device)[choice]
+        lying = math_utils.quat_from_euler_xyz(*(rotation + cfg.fallen_tilt_noise * self._symmetric(count, 3)).unbind(-1))
+        root_quat = math_utils.quat_mul(self._yaw_quat(math.pi * self._symmetric(count)), lying)
+
+        default = self.humanoid.data.default_joint_pos.torch[env_ids][:, self.joint_ids]
+        default[:, JOINT_NAMES.index("L_Shoulder_z")] -= swing
+        default[:, JOINT_NAMES.index("R_Shoulder_z")] += swing
+        limits = self.humanoid.data.joint_pos_limits.torch[env_ids][:, self.joint_ids]
+        joint_pos = default + cfg.fallen_joint_noise * self._symmetric(count, default.shape[1])
+        joint_pos = torch.clamp(joint_pos, limits[..., 0], limits[..., 1])
+
+        root_pos = frame.root_pos[rows].clone()
+        root_pos[:, 2] = self._height_above_ground(root_quat, joint_pos) + cfg.fallen_clearance
+        return dataclasses.replace(
+            _select(frame, rows),
+            root_pos=root_pos,
+            root_quat=root_quat,
+            joint_pos=joint_pos,
+            joint_vel=torch.zeros_like(joint_pos),
+            body_lin_vel=torch.zeros_like(frame.body_lin_vel[rows]),
+            body_ang_vel=torch.zeros_like(frame.body_ang_vel[rows]),
+        )
+
+    def _height_above_ground(self, root_quat: torch.Tensor, joint_pos: torch.Tensor) -> torch.Tensor:
+        """(E,) pelvis height (m) at which the lowest collision geom of the pose touches the ground."""
+        origin = torch.zeros(len(root_quat), 3)
+        body_pos, body_quat = forward_kinematics(origin.numpy(), root_quat.cpu().numpy(), joint_pos.cpu().numpy())
+        body_pos, body_quat = torch.as_tensor(body_pos).float(), torch.as_tensor(body_quat).float()
+        centres = body_pos + math_utils.quat_apply(body_quat, self._geom_centres.expand_as(body_pos))
+        bottoms = torch.minimum(body_pos[..., 2], centres[..., 2]) - self._geom_radii
+        return (-bottoms.min(-1).values).to(self.device)
+
+    def _displaced_object(
+        self, frame: MotionFrame, clip_ids: torch.Tensor, rows: torch.Tensor, clearance: torch.Tensor
+    ) -> MotionFrame:
+        """``frame[rows]`` with the object upright on the ground: within the displacement radius of its frame position,
+        at least ``clearance`` (rows.sum(),) (m) from the pelvis horizontally, random yaw, at rest."""
+        count, cfg = int(rows.sum()), self.cfg
+        angle, radius = math.pi * self._symmetric(count), cfg.object_displace_radius * self._uniform(count).sqrt()
+        position = frame.object_pos[rows].clone()
+        position[:, :2] += radius.unsqueeze(-1) * torch.stack([angle.cos(), angle.sin()], -1)
+        away = position[:, :2] - frame.root_pos[rows, :2]
+        distance = torch.linalg.norm(away, dim=-1, keepdim=True).clamp(min=1e-6)
+        position[:, :2] = frame.root_pos[rows, :2] + away * torch.clamp(clearance.unsqueeze(-1) / distance, min=1.0)
+        position[:, 2] = self._rest_height[clip_ids[rows]]
+        zeros = torch.zeros_like(position)
+        return dataclasses.replace(
+            _select(frame, rows),
+            object_pos=position,
+            object_quat=self._yaw_quat(math.pi * self._symmetric(count)),
+            object_lin_vel=zeros,
+            object_ang_vel=zeros,
+        )
+
+    def _uniform(self, *shape: int) -> torch.Tensor:
+        return torch.rand(*shape, device=self.device, generator=self._generator)
+
+    def _symmetric(self, *shape: int) -> torch.Tensor:
+        """Uniform in [-1, 1)."""
+        return 2.0 * self._uniform(*shape) - 1.0
+
+    def _yaw_quat(self, yaw: torch.Tensor) -> torch.Tensor:
+        """(E, 4) rotations by ``yaw`` (E,) (rad) about the world's vertical axis."""
+        return math_utils.quat_from_angle_axis(yaw, torch.tensor([0.0, 0.0, 1.0], device=self.device).expand(len(yaw), 3))
+
+
+def _select(frame: MotionFrame, rows: torch.Tensor) -> MotionFrame:
+    return MotionFrame(**{field.name: getattr(frame, field.name)[rows] for field in dataclasses.fields(MotionFrame)})
+
+
+def _where(rows: torch.Tensor, replaced: MotionFrame, frame: MotionFrame) -> MotionFrame:
+    """``frame`` with its ``rows`` (bool (N,)) taken from ``replaced`` (leading shape (rows.sum(),))."""
+    values = {}
+    for field in dataclasses.fields(MotionFrame):
+        value = getattr(frame, field.name).clone()
+        value[rows] = getattr(replaced, field.name)
+        values[field.name] = value
+    return MotionFrame(**values)
+
+
+def _moved(frame: MotionFrame, yaw: torch.Tensor, shift: torch.Tensor) -> MotionFrame:
+    """``frame`` (leading shape (N,)) turned by ``yaw`` (N, 4) about the pelvis' vertical axis and shifted by ``shift``
+    (N, 2, m) on the ground, the object with it. Hinge angles are unchanged."""
+    pivot = frame.root_pos * torch.tensor([1.0, 1.0, 0.0], device=shift.device)
+    offset = torch.cat([shift, torch.zeros_like(shift[:, :1])], -1)
+
+    def place(points: torch.Tensor) -> torch.Tensor:
+        per_point = (len(points),) + (1,) * (points.dim() - 2) + (3,)
+        return rotate(yaw, points - pivot.view(per_point)) + (pivot + offset).view(per_point)
+
+    return dataclasses.replace(
+        frame,
+        root_pos=place(frame.root_pos),
+        root_quat=rotate_quat(yaw, frame.root_quat),
+        body_pos=place(frame.body_pos),
+        body_quat=rotate_quat(yaw, frame.body_quat),
+        body_lin_vel=rotate(yaw, frame.body_lin_vel),
+        body_ang_vel=rotate(yaw, frame.body_ang_vel),
+        object_pos=place(frame.object_pos),
+        object_quat=rotate_quat(yaw, frame.object_quat),
+        object_lin_vel=rotate(yaw, frame.object_lin_vel),
+        object_ang_vel=rotate(yaw, frame.object_ang_vel),
+    )
+
+
+def fell_from_standing_start(env: ManagerBasedRLEnv, minimum_height: float, command_name: str = "reference") -> torch.Tensor:
+    """(N,) bool: the pelvis is below ``minimum_height`` (m) in an episode that did not start fallen."""
+    reference: RandomStart = reference_term(env, command_name)
+    return (reference.body_state()["body_pos"][:, 0, 2] < minimum_height) & ~reference.fallen
+
+
+@configclass
+class RandomStartCfg(ReferenceMotionCfg):
+    """Offsets, object displacement and fallen starts on top of reference state initialization.
+
+    The inherited ``root_pos_noise``, ``root_rot_noise``, ``joint_pos_noise`` and ``object_pos_noise`` still apply
+    after the moves below; the hinge noise defaults to three times tracking's.
+    """
+
+    class_type: type = RandomStart
+    joint_pos_noise: float = 0.15
+    root_offset: float = 0.3
+    """Horizontal shift of the humanoid (and a carried object), uniform in +-this per axis (m)."""
+    yaw_offset: float = 0.6
+    """Turn about the pelvis' vertical axis, uniform in +-this (rad)."""
+    object_displace_prob: float = 0.3
+    """Share of standing starts whose object is put elsewhere on the ground (fallen starts always are)."""
+    object_displace_radius: float = 1.0
+    """A displaced object lands uniformly in a disc of this radius about its frame position (m) ..."""
+    object_clearance: float = 0.5
+    """... but at least this far from the pelvis, horizontally (m) ..."""
+    fallen_object_clearance: float = 1.2
+    """... or this far when the humanoid lies on the ground (it reaches about 1 m from the pelvis)."""
+    fallen_prob: float = 0.1
+    """Share of starts lying on the ground (back, front or side, equally likely)."""
+    fallen_tilt_noise: float = 0.2
+    """Roll, pitch, yaw noise on the lying orientation, uniform in +-this (rad); the heading is uniform."""
+    fallen_joint_noise: float = 0.3
+    """Relaxed pose of a fallen start: the default pose plus hinge noise uniform in +-this (rad), within limits."""
+    fallen_clearance: float = 0.02
+    """Gap between the lowest collision geom of a fallen start and the ground (m); physics drops it."""
+    standing_window: float | None = None
+    """If set, start times are redrawn until the clip's pelvis stays above :attr:`standing_height` for this long (s)."""
+    standing_height: float = 0.8
+    """Pelvis height above which a clip frame counts as standing (m)."""

@@ -1,0 +1,214 @@
+"""The Stage 3 tasks InterPrior-Inbetween-v0 and InterPrior-GetUp-v0: random starts, the held snapshot goal and its
+sparse success reward, on hand-made states (real Newton physics on the CPU, the bundled clips)."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import pytest
+import torch
+
+from isaaclab.utils import math as math_utils
+
+from interprior.assets.objects import get_object
+from interprior.assets.skeleton import BODY_NAMES, JOINT_NAMES, body_index
+from interprior.tasks.env_factory import load_env_cfg, open_env
+from interprior.tasks.hoi import mdp
+from interprior.tasks.hoi.mdp import goals
+from interprior.tasks.hoi.mdp.reference import ReferenceMotion
+from interprior.tasks.inbetween.inbetween_env_cfg import TASK_INDEX
+
+NUM_ENVS = 4
+GOAL_MARGIN = 0.1
+
+
+def _open(task: str, seed: int):
+    cfg = load_env_cfg(task, num_envs=NUM_ENVS)
+    cfg.events.push_humanoid = cfg.events.push_object = None
+    cfg.commands.goal.snapshot_frames = (3, 5)
+    cfg.terminations.goal_time.params["margin"] = GOAL_MARGIN
+    return open_env(task, seed=seed, env_cfg=cfg)
+
+
+@pytest.fixture(scope="class")
+def inbetween():
+    with _open("InterPrior-Inbetween-v0", seed=2) as env:
+        yield env
+
+
+@pytest.fixture(scope="class")
+def get_up():
+    with _open("InterPrior-GetUp-v0", seed=3) as env:
+        yield env
+
+
+@pytest.fixture
+def start_cfg(inbetween):
+    """The in-betweening random start config, restored after the test."""
+    cfg = inbetween.command_manager.get_term("reference").cfg
+    saved = cfg.to_dict()
+    yield cfg
+    cfg.from_dict(saved)
+
+
+def _refresh(env):
+    env.sim.forward()
+    env.scene.update(0.0)
+
+
+def _up_z(quat: torch.Tensor) -> torch.Tensor:
+    return math_utils.quat_apply(quat, torch.tensor([0.0, 0.0, 1.0]).expand(*quat.shape[:-1], 3))[..., 2]
+
+
+def _check_steps_with_finite_observations(env, index: int):
+    observations, _ = env.reset(seed=7)
+    actions = torch.zeros(NUM_ENVS, env.action_manager.total_action_dim)
+    for _ in range(4):
+        observations, reward, *_ = env.step(actions)
+        assert torch.isfinite(reward).all()
+    assert set(observations) == {"expert", "history", "goals", "privileged", "task"}
+    for name, values in observations.items():
+        assert torch.isfinite(values).all(), name
+    assert (observations["task"] == index).all()
+
+
+class TestInbetween:
+    """One simulation at a time: each class opens its task and closes it when its tests are done."""
+
+    def test_registers_and_steps_with_finite_observations(self, inbetween):
+        assert "InterPrior-Inbetween-v0" in gym.registry
+        _check_steps_with_finite_observations(inbetween, TASK_INDEX["inbetween"])
+
+    def test_success_fires_exactly_under_xi_and_ignores_masked_out_components(self, inbetween, start_cfg):
+        env = inbetween
+        env.reset(seed=11)
+        reference, goal = env.command_manager.get_term("reference"), env.command_manager.get_term("goal")
+        xi = goal.cfg.success_threshold
+        given = goals.components(bodies=("Pelvis",), object_pos=True, contacts=BODY_NAMES)  # 6 pose features + labels
+        goal.component_mask.zero_()
+        goal.component_mask[:, -1] = given
+        everything = torch.arange(NUM_ENVS)
+        for name in ("root_pos_noise", "root_rot_noise", "joint_pos_noise", "object_pos_noise"):
+            setattr(start_cfg, name, 0.0)
+        ReferenceMotion._write_reference_state(reference, everything, reference.library.frame_at(reference.clip_ids, goal.snapshot_time))
+        _refresh(env)
+        assert (goal.distance() < 0.01).all(), "the goal frame's own state is at distance ~0 (contact labels not counted)"
+        assert (mdp.goal_success(env) == 1.0).all()
+        assert env.reward_manager.get_term_cfg("success").weight > 0.0
+
+        humanoid, box = env.scene["humanoid"], env.scene["object"]
+        bent = humanoid.data.joint_pos.torch.clone()
+        bent[:, reference.joint_ids[[JOINT_NAMES.index("R_Knee_y"), JOINT_NAMES.index("Head_z")]]] += 0.8
+        humanoid.write_joint_position_to_sim_index(position=bent)
+        pose = box.data.root_pose_w.torch.clone()
+        pose[:, 3:] = math_utils.quat_mul(math_utils.quat_from_euler_xyz(*torch.tensor([0.0, 0.0, 1.0]).expand(NUM_ENVS, 3).unbind(-1)), pose[:, 3:])
+        box.write_root_pose_to_sim_index(root_pose=pose)
+        _refresh(env)
+        assert (mdp.goal_success(env) == 1.0).all(), "a bent knee, turned head and turned object are not in the goal"
+
+        base_distance = goal.distance()
+        for lift, fires in ((5.4 * xi, True), (6.6 * xi, False)):  # object height residual / 6 given features
+            lifted = pose.clone()
+            lifted[:, 2] += lift
+            box.write_root_pose_to_sim_index(root_pose=lifted)
+            _refresh(env)
+            torch.testing.assert_close(goal.distance(), base_distance + lift / 6.0, atol=2e-3, rtol=0)
+            assert (mdp.goal_success(env) == float(fires)).all(), f"object lifted {lift:.2f} m"
+
+
+    def test_the_goal_is_held_and_the_episode_times_out_after_it(self, inbetween):
+        env = inbetween
+        env.reset(seed=12)
+        reference, goal = env.command_manager.get_term("reference"), env.command_manager.get_term("goal")
+        held = goal.snapshot_time.clone()
+        actions = torch.zeros(NUM_ENVS, env.action_manager.total_action_dim)
+        for _ in range(5 + 1):  # the reference clock passes every snapshot
+            env.step(actions)
+        assert torch.equal(goal.snapshot_time, held), "a reached snapshot is not redrawn"
+        timed_out = torch.zeros(NUM_ENVS, dtype=torch.bool)
+        for _ in range(int(GOAL_MARGIN / env.step_dt) + 2):
+            _, _, terminated, truncated, _ = env.step(actions)
+            timed_out |= truncated
+        assert timed_out.all(), "every episode ends shortly after its goal's time"
+
+
+    def test_random_starts_differ_from_the_clip_frame_by_the_configured_offsets(self, inbetween, start_cfg):
+        env = inbetween
+        start_cfg.root_pos_noise = start_cfg.root_rot_noise = start_cfg.object_pos_noise = 0.0
+        start_cfg.fallen_prob, start_cfg.object_displace_prob = 0.0, 0.0
+        shifts, turns, joint_offsets = [], [], []
+        for seed in range(3):
+            env.reset(seed=20 + seed)
+            reference = env.command_manager.get_term("reference")
+            clip = reference.library.frame_at(reference.clip_ids, reference.times - env.step_dt)
+            state = reference.body_state()
+            shifts.append(state["body_pos"][:, 0, :2] - clip.root_pos[:, :2])
+            turn = math_utils.quat_mul(state["body_quat"][:, 0], math_utils.quat_conjugate(clip.root_quat))
+            turns.append(math_utils.axis_angle_from_quat(turn))
+            joint_offsets.append(env.scene["humanoid"].data.joint_pos.torch[:, reference.joint_ids] - clip.joint_pos)
+            # a carried object moves with the humanoid: its pose relative to the pelvis is the clip's
+            object_pos, _ = reference.object_pose()
+            relative = math_utils.quat_apply_inverse(state["body_quat"][:, 0], object_pos - state["body_pos"][:, 0])
+            expected = math_utils.quat_apply_inverse(clip.root_quat, clip.object_pos - clip.root_pos)
+            torch.testing.assert_close(relative, expected, atol=2e-3, rtol=0)
+        shifts, turns, joint_offsets = torch.cat(shifts), torch.cat(turns), torch.cat(joint_offsets)
+        assert (shifts.abs() <= start_cfg.root_offset + 1e-3).all() and shifts.abs().max() > 0.5 * start_cfg.root_offset
+        torch.testing.assert_close(turns[:, :2], torch.zeros_like(turns[:, :2]), atol=1e-3, rtol=0)  # yaw only
+        assert (turns[:, 2].abs() <= start_cfg.yaw_offset + 1e-3).all() and turns[:, 2].abs().max() > 0.5 * start_cfg.yaw_offset
+        assert (joint_offsets.abs() <= start_cfg.joint_pos_noise + 1e-4).all()
+        assert joint_offsets.abs().max() > 0.1, "hinge noise is larger than tracking's 0.05 rad"
+
+
+    def test_a_displaced_object_rests_on_the_ground_away_from_the_humanoid(self, inbetween, start_cfg):
+        env = inbetween
+        start_cfg.object_pos_noise, start_cfg.fallen_prob, start_cfg.object_displace_prob = 0.0, 0.0, 1.0
+        env.reset(seed=30)
+        reference = env.command_manager.get_term("reference")
+        object_pos, object_quat = reference.object_pose()
+        rest = torch.tensor([get_object(name).half_height for name in reference.library.object_names])[reference.clip_ids]
+        torch.testing.assert_close(object_pos[:, 2], rest, atol=1e-4, rtol=0)
+        torch.testing.assert_close(_up_z(object_quat), torch.ones(NUM_ENVS), atol=1e-4, rtol=0)
+        pelvis = reference.body_state()["body_pos"][:, 0]
+        assert (torch.linalg.norm(object_pos[:, :2] - pelvis[:, :2], dim=-1) >= start_cfg.object_clearance - 1e-3).all()
+
+
+    def test_random_initialization_produces_fallen_starts(self, inbetween, start_cfg):
+        env = inbetween
+        start_cfg.fallen_prob = 1.0
+        env.reset(seed=40)
+        reference = env.command_manager.get_term("reference")
+        assert reference.fallen.all()
+        state = reference.body_state()
+        assert (state["body_pos"][:, 0, 2] < 0.5).all(), "the pelvis starts near the ground"
+        assert (_up_z(state["body_quat"][:, 0]).abs() < 0.5).all(), "the pelvis lies within 30 degrees of horizontal"
+        actions = torch.zeros(NUM_ENVS, env.action_manager.total_action_dim)
+        for _ in range(6):
+            _, _, terminated, _, _ = env.step(actions)
+            assert not terminated.any(), "a fallen start does not end by falling"
+        state = reference.body_state()
+        assert (state["body_pos"][:, 0, 2] < 0.3).all(), "after settling the humanoid lies on the ground"
+        chest = _up_z(state["body_quat"][:, body_index("Chest")]).abs()
+        assert (chest < 0.6).all(), f"the torso lies near horizontal: up-axis z {chest.tolist()}"
+        start_cfg.fallen_prob = 0.0
+        env.reset(seed=41)
+        assert not reference.fallen.any()
+        assert (mdp.fell_from_standing_start(env, minimum_height=2.0) == ~reference.fallen).all()
+
+
+class TestGetUp:
+    def test_registers_and_steps_with_finite_observations(self, get_up):
+        assert "InterPrior-GetUp-v0" in gym.registry
+        _check_steps_with_finite_observations(get_up, TASK_INDEX["get_up"])
+
+    def test_get_up_always_starts_fallen_and_aims_at_a_standing_snapshot(self, get_up):
+        env = get_up
+        reference, goal = env.command_manager.get_term("reference"), env.command_manager.get_term("goal")
+        for seed in range(3):
+            env.reset(seed=50 + seed)
+            assert reference.fallen.all()
+            assert (reference.body_state()["body_pos"][:, 0, 2] < 0.5).all()
+            snapshot = reference.library.frame_at(reference.clip_ids, goal.snapshot_time)
+            assert (snapshot.root_pos[:, 2] >= reference.cfg.standing_height).all(), "the goal is a standing pose"
+            assert (goal.component_mask[:, -1] == 1.0).all() and (goal.component_mask[:, :-1] == 0.0).all()
+        assert (mdp.upright(env) < 0.5).all() and (mdp.pelvis_raised(env, lying_height=0.15, standing_height=0.85) < 0.5).all()
+        assert env.termination_manager.get_term_cfg("goal_time").time_out
+        assert "fall" not in env.termination_manager.active_terms
