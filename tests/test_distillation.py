@@ -8,8 +8,6 @@ runs use 2 envs, 4 steps per iteration and small networks.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,7 +24,8 @@ from interprior.agents.distillation.storage import DistillationStorage, mini_bat
 from interprior.agents.latent import LatentPolicyCfg
 from interprior.agents.runner import load_task_configs
 
-REPO = Path(__file__).resolve().parents[1]
+from .scripts import error_line, run_dirs, run_script
+
 TASK = "InterPrior-Snapshot-v0"
 EXPERIMENT = "interprior_snapshot"
 SMALL_POLICY = [
@@ -48,23 +47,6 @@ SMALL_RUN = [
     "--num-envs", "2", "agent.num_steps_per_env=4", "agent.save_interval=1",
     "agent.algorithm.num_learning_epochs=2", "agent.algorithm.num_mini_batches=2", *SMALL_POLICY, *SCHEDULE,
 ]  # fmt: skip
-
-
-def _run(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run ``scripts/<script>`` with ``args`` in ``cwd``; fails the test on a timeout."""
-    command = [sys.executable, str(REPO / "scripts" / script), *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=400)
-
-
-def _error_line(result: subprocess.CompletedProcess) -> str:
-    """The last stderr line of a failed run, after checking it failed without a traceback."""
-    assert result.returncode != 0, result.stdout[-2000:]
-    assert "Traceback" not in result.stderr, result.stderr[-3000:]
-    return result.stderr.strip().splitlines()[-1]
-
-
-def _run_dirs(workdir: Path) -> list[Path]:
-    return sorted(path for path in (workdir / "logs" / "rsl_rl" / EXPERIMENT).iterdir() if path.is_dir())
 
 
 def _scalars(run_dir: Path, tag: str) -> dict[int, float]:
@@ -215,19 +197,19 @@ def test_the_expert_acts_with_its_mean_and_an_expert_of_other_sizes_is_refused(t
 def workdir(tmp_path_factory) -> Path:
     """A working directory with a tiny Track expert (1 PPO iteration) and a 2-iteration distillation run from it."""
     workdir = tmp_path_factory.mktemp("distill")
-    expert = _run(
+    expert = run_script(
         "train.py", "--task", "InterPrior-Track-v0", "--num-envs", "2", "--max-iterations", "1",
         "agent.num_steps_per_env=4", "--log-dir", "expert", cwd=workdir,
     )  # fmt: skip
     assert expert.returncode == 0, expert.stderr[-3000:]
-    result = _run("train.py", "--task", TASK, "--expert", "expert", "--max-iterations", "2", *SMALL_RUN, cwd=workdir)
+    result = run_script("train.py", "--task", TASK, "--expert", "expert", "--max-iterations", "2", *SMALL_RUN, cwd=workdir)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "[INFO] distilling the expert expert/model_0.pt" in result.stdout
     return workdir
 
 
 def test_distillation_writes_checkpoints_and_logs_every_loss_part_and_the_expert_share(workdir):
-    (run_dir,) = _run_dirs(workdir)
+    (run_dir,) = run_dirs(workdir, EXPERIMENT)
     assert [path.name for path in checkpoints_in(run_dir)] == ["model_0.pt", "model_1.pt"]
     checkpoint = torch.load(run_dir / "model_1.pt", weights_only=False)
     assert checkpoint["iter"] == 1 and checkpoint["policy_cfg"]["decoder_hidden_dims"] == [64, 64]
@@ -240,14 +222,14 @@ def test_distillation_writes_checkpoints_and_logs_every_loss_part_and_the_expert
 
 
 def test_resume_continues_the_iteration_count_the_schedule_and_the_optimizer(workdir):
-    first_run = _run_dirs(workdir)[0]
-    result = _run(
+    first_run = run_dirs(workdir, EXPERIMENT)[0]
+    result = run_script(
         "train.py", "--task", TASK, "--expert", "expert/model_0.pt", "--max-iterations", "2",
         "--checkpoint", str(first_run), *SMALL_RUN, cwd=workdir,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"resuming from {first_run / 'model_1.pt'} at iteration 2" in result.stdout
-    resumed_run = _run_dirs(workdir)[1]
+    resumed_run = run_dirs(workdir, EXPERIMENT)[1]
     assert [path.name for path in checkpoints_in(resumed_run)] == ["model_2.pt", "model_3.pt"]
     assert _scalars(resumed_run, EXPERT_SHARE_KEY) == {2: 0.0, 3: 0.0}
     assert _scalars(resumed_run, EXPERT_ACTIONS_KEY) == {2: 0.0, 3: 0.0}  # beta 0: the student acts alone
@@ -257,8 +239,8 @@ def test_resume_continues_the_iteration_count_the_schedule_and_the_optimizer(wor
 
 
 def test_play_acts_with_the_distilled_policy(workdir):
-    run_dir = _run_dirs(workdir)[0]
-    result = _run(
+    run_dir = run_dirs(workdir, EXPERIMENT)[0]
+    result = run_script(
         "play.py", "--task", TASK, "--num-envs", "2", "--seconds", "0.2", "--checkpoint", str(run_dir), cwd=workdir
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -267,10 +249,10 @@ def test_play_acts_with_the_distilled_policy(workdir):
 
 
 def test_a_goal_task_without_expert_and_a_ppo_task_with_one_are_refused(tmp_path):
-    error = _error_line(_run("train.py", "--task", TASK, cwd=tmp_path))
+    error = error_line(run_script("train.py", "--task", TASK, cwd=tmp_path))
     assert error == f"train.py: error: {TASK} distills the Stage 1 expert: pass --expert <checkpoint or run directory>"
-    error = _error_line(_run("train.py", "--task", TASK, "--expert", "nowhere", cwd=tmp_path))
+    error = error_line(run_script("train.py", "--task", TASK, "--expert", "nowhere", cwd=tmp_path))
     assert error == "train.py: error: checkpoint nowhere does not exist"
-    error = _error_line(_run("train.py", "--task", "InterPrior-Track-v0", "--expert", "nowhere", cwd=tmp_path))
+    error = error_line(run_script("train.py", "--task", "InterPrior-Track-v0", "--expert", "nowhere", cwd=tmp_path))
     assert error == "train.py: error: --expert is for the goal tasks; InterPrior-Track-v0 is trained with PPO"
     assert not (tmp_path / "logs").exists()

@@ -8,8 +8,6 @@ repository. Each subprocess costs ~10 s of imports plus ~8 s to open the env on 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,27 +22,11 @@ from interprior.agents.checkpoints import CheckpointError, checkpoints_in, lates
 from interprior.agents.finite import NONFINITE_OBSERVATIONS_KEY, NONFINITE_REWARDS_KEY, FiniteVecEnvWrapper
 from interprior.tasks.env_factory import load_env_cfg, open_env
 
-REPO = Path(__file__).resolve().parents[1]
+from .scripts import error_line, run_dirs, run_script
+
 TASK = "InterPrior-Scene-v0"
 EXPERIMENT = "interprior_scene"
 NUM_ENVS = 4
-
-
-def _run(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run ``scripts/<script>`` with ``args`` in ``cwd``; fails the test on a timeout."""
-    command = [sys.executable, str(REPO / "scripts" / script), *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
-
-
-def _error_line(result: subprocess.CompletedProcess) -> str:
-    """The last stderr line of a failed run, after checking it failed without a traceback."""
-    assert result.returncode != 0, result.stdout[-2000:]
-    assert "Traceback" not in result.stderr, result.stderr[-3000:]
-    return result.stderr.strip().splitlines()[-1]
-
-
-def _run_dirs(workdir: Path) -> list[Path]:
-    return sorted(path for path in (workdir / "logs" / "rsl_rl" / EXPERIMENT).iterdir() if path.is_dir())
 
 
 def _scalar_steps(run_dir: Path, tag: str) -> list[int]:
@@ -63,7 +45,7 @@ def _adam_steps(checkpoint: Path) -> float:
 def workdir(tmp_path_factory) -> Path:
     """A working directory in which train.py has run 2 PPO iterations (the first run of the experiment)."""
     workdir = tmp_path_factory.mktemp("train")
-    result = _run(
+    result = run_script(
         "train.py", "--task", TASK, "--max-iterations", "2", "--seed", "3",
         f"env.scene.num_envs={NUM_ENVS}", "agent.save_interval=1", cwd=workdir,
     )  # fmt: skip
@@ -72,7 +54,7 @@ def workdir(tmp_path_factory) -> Path:
 
 
 def test_train_writes_checkpoints_tensorboard_events_and_configs(workdir):
-    (run_dir,) = _run_dirs(workdir)
+    (run_dir,) = run_dirs(workdir, EXPERIMENT)
     assert [path.name for path in checkpoints_in(run_dir)] == ["model_0.pt", "model_1.pt"]
     assert list(run_dir.glob("events.out.tfevents.*"))
     assert _scalar_steps(run_dir, "Loss/learning_rate") == [0, 1]
@@ -85,8 +67,8 @@ def test_train_writes_checkpoints_tensorboard_events_and_configs(workdir):
 
 
 def test_resume_continues_the_iteration_count_and_the_optimizer_state(workdir, monkeypatch):
-    first_run = _run_dirs(workdir)[0]
-    result = _run(
+    first_run = run_dirs(workdir, EXPERIMENT)[0]
+    result = run_script(
         "train.py", "--task", TASK, "--num-envs", str(NUM_ENVS), "--max-iterations", "2", "--resume", cwd=workdir
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -94,7 +76,7 @@ def test_resume_continues_the_iteration_count_and_the_optimizer_state(workdir, m
     assert f"resuming from {first_checkpoint} at iteration 2" in result.stdout
     assert "PPO iterations: 100%" in result.stderr and "4/4" in result.stderr
 
-    resumed_run = _run_dirs(workdir)[1]
+    resumed_run = run_dirs(workdir, EXPERIMENT)[1]
     checkpoint = checkpoints_in(resumed_run)[-1]
     assert checkpoint.name == "model_3.pt"
     assert torch.load(checkpoint, weights_only=False)["iter"] == 3
@@ -108,8 +90,8 @@ def test_resume_continues_the_iteration_count_and_the_optimizer_state(workdir, m
 
 
 def test_play_acts_with_the_trained_checkpoint(workdir):
-    run_dir = _run_dirs(workdir)[0]
-    result = _run(
+    run_dir = run_dirs(workdir, EXPERIMENT)[0]
+    result = run_script(
         "play.py", "--task", TASK, "--num-envs", "2", "--seconds", "1", "--checkpoint", str(run_dir), cwd=workdir
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -119,19 +101,19 @@ def test_play_acts_with_the_trained_checkpoint(workdir):
 
 
 def test_a_checkpoint_for_another_observation_size_is_refused(workdir):
-    checkpoint = checkpoints_in(_run_dirs(workdir)[0])[-1]
+    checkpoint = checkpoints_in(run_dirs(workdir, EXPERIMENT)[0])[-1]
     # without the object position the policy observes 3 values fewer than it was trained on
-    result = _run(
+    result = run_script(
         "play.py", "--task", TASK, "--num-envs", "1", "--seconds", "1", "--checkpoint", str(checkpoint),
         "env.observations.policy.object_pos=None", cwd=workdir,
     )  # fmt: skip
-    error = _error_line(result)
+    error = error_line(result)
     assert error.startswith(f"play.py: error: checkpoint {checkpoint} was trained for other observation or action")
     assert "t=" not in result.stdout
 
 
 def test_an_unknown_task_is_refused(tmp_path):
-    error = _error_line(_run("train.py", "--task", "InterPrior-Nope-v0", cwd=tmp_path))
+    error = error_line(run_script("train.py", "--task", "InterPrior-Nope-v0", cwd=tmp_path))
     assert error.startswith("train.py: error: unknown task 'InterPrior-Nope-v0'; InterPrior tasks are:")
     assert TASK in error
     assert not (tmp_path / "logs").exists()
@@ -139,7 +121,7 @@ def test_an_unknown_task_is_refused(tmp_path):
 
 def test_a_missing_checkpoint_is_refused(tmp_path):
     missing = tmp_path / "model_7.pt"
-    error = _error_line(_run("play.py", "--task", TASK, "--checkpoint", str(missing), cwd=tmp_path))
+    error = error_line(run_script("play.py", "--task", TASK, "--checkpoint", str(missing), cwd=tmp_path))
     assert error == f"play.py: error: checkpoint {missing} does not exist"
 
 
