@@ -73,19 +73,19 @@ def resolve_checkpoint(path: str | Path) -> Path:
     raise CheckpointError(f"checkpoint {path} does not exist")
 
 
-def read_checkpoint(path: Path) -> dict:
-    """The saved dict of an rsl_rl PPO checkpoint, on the CPU.
+def read_checkpoint(path: Path, keys: tuple[str, ...] = MODEL_KEYS, kind: str = "an rsl_rl PPO") -> dict:
+    """The saved dict of a checkpoint holding ``keys`` (an rsl_rl PPO checkpoint by default), on the CPU.
 
     Raises:
-        CheckpointError: The file cannot be read or is not an rsl_rl PPO checkpoint.
+        CheckpointError: The file cannot be read or is not ``kind`` checkpoint (one of ``keys`` is missing).
     """
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as error:  # torch raises many types for a corrupt or foreign file
         raise CheckpointError(f"checkpoint {path} cannot be read: {error}") from error
-    missing = [key for key in MODEL_KEYS if not isinstance(checkpoint, dict) or key not in checkpoint]
+    missing = [key for key in keys if not isinstance(checkpoint, dict) or key not in checkpoint]
     if missing:
-        raise CheckpointError(f"checkpoint {path} is not an rsl_rl PPO checkpoint (no {', '.join(missing)})")
+        raise CheckpointError(f"checkpoint {path} is not {kind} checkpoint (no {', '.join(missing)})")
     return checkpoint
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
 from tensordict import TensorDict
 
 from isaaclab.envs import ManagerBasedRLEnvCfg
 
-from interprior.agents.checkpoints import CheckpointError, resolve_checkpoint
+from interprior.agents.checkpoints import CheckpointError, read_checkpoint, resolve_checkpoint
 from interprior.agents.latent import LatentPolicy, LatentPolicyCfg
 
 from .inputs import fit_policy_to_env
@@ -26,14 +25,7 @@ def read_distillation_checkpoint(path: Path) -> dict:
     Raises:
         CheckpointError: The file cannot be read or is not a distillation checkpoint (for example an expert's).
     """
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as error:  # torch raises many types for a corrupt or foreign file
-        raise CheckpointError(f"checkpoint {path} cannot be read: {error}") from error
-    missing = [key for key in CHECKPOINT_KEYS if not isinstance(checkpoint, dict) or key not in checkpoint]
-    if missing:
-        raise CheckpointError(f"checkpoint {path} is not a distillation checkpoint (no {', '.join(missing)})")
-    return checkpoint
+    return read_checkpoint(path, CHECKPOINT_KEYS, kind="a distillation")
 
 
 def check_policy_fits(path: Path, checkpoint: dict, policy: LatentPolicy) -> None:
