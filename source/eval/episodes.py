@@ -1,8 +1,8 @@
 """Running a checkpoint on a fixed, seeded list of evaluation episodes.
 
-The policy acts with its mean action in a freshly opened environment seeded with ``seed``, so a checkpoint gives
-the same numbers every time it is evaluated with the same clips, seed and environment count, alone or next to
-other checkpoints.
+The policy acts deterministically (:mod:`.policies`) in a freshly opened environment seeded with ``seed``, so a
+checkpoint gives the same numbers every time it is evaluated with the same clips, seed and environment count, alone
+or next to other checkpoints.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from pathlib import Path
 
 import torch
 
-from interprior.agents.runner import load_task_configs, make_runner
-from interprior.tasks.env_factory import open_env
+from interprior.tasks.env_factory import load_env_cfg, open_env
 
+from .baseline import use_goal_only_reference
 from .clip_set import Episode
+from .goal_metrics import GoalEpisode
 from .metrics import TrackedEpisode
+from .policies import make_policy, policy_kind
 from .tasks import EvalTask
 from .thresholds import THRESHOLDS, EvalThresholds
 
@@ -32,39 +34,41 @@ def run_episodes(
     seed: int = 0,
     device: str = "cpu",
     thresholds: EvalThresholds = THRESHOLDS,
-) -> list[TrackedEpisode]:
+) -> list[TrackedEpisode | GoalEpisode]:
     """Play ``episodes`` of ``clip_files`` with the policy of ``checkpoint`` and record each one.
 
     Args:
         task: The task's evaluation.
-        checkpoint: An rsl_rl checkpoint file of a policy trained on ``task``.
+        checkpoint: An rsl_rl checkpoint (Track, or the Track expert on a goal task: the MaskedMimic-style
+            baseline) or a distillation checkpoint (goal tasks).
         clip_files: The clips the episodes refer to by index.
         episodes: What to play, in order.
         num_envs: Parallel environments (default: one per episode, at most :data:`DEFAULT_MAX_ENVS`).
         seed: Environment seed.
         device: Torch and physics device.
-        thresholds: Outcome thresholds, written into the task's termination terms.
+        thresholds: Outcome thresholds, written into the task's termination terms and goal command.
 
     Returns:
         One record per episode, in the order of ``episodes`` (score them with ``task.score``).
 
     Raises:
-        CheckpointError: The checkpoint is unreadable or was trained for other observation or action sizes.
+        CheckpointError: The checkpoint is unreadable, of a kind the task cannot run, or was trained for other
+            observation or action sizes.
     """
-    env_cfg, agent_cfg = load_task_configs(task.task_id)
+    kind = policy_kind(checkpoint, task.goal_task)
+    env_cfg = load_env_cfg(task.task_id, device=device)
     task.configure_env(env_cfg, clip_files, thresholds)
-    agent_cfg.device = device
+    if kind == "masked_expert":
+        use_goal_only_reference(env_cfg)
     num_envs = num_envs or min(len(episodes), DEFAULT_MAX_ENVS)
     with open_env(task.task_id, num_envs, device, seed, env_cfg=env_cfg) as env:
-        runner = make_runner(env, agent_cfg)
-        runner.load(str(checkpoint), map_location=device)
-        policy = runner.get_inference_policy(device=device)
+        vec_env, policy = make_policy(kind, env, checkpoint, task.task_id, device)
         schedule = env.command_manager.get_term(task.command_name)
         schedule.start(episodes)
-        observations, _ = runner.env.reset()
+        observations, _ = vec_env.reset()
         with torch.inference_mode():
             while not schedule.done:
-                observations, _, dones, _ = runner.env.step(policy(observations))
+                observations, _, dones, _ = vec_env.step(policy(observations))
                 policy.reset(dones)
         recorded = {(episode.clip, episode.repeat): episode for episode in schedule.finished}
     return [recorded[(episode.name, episode.repeat)] for episode in episodes]

@@ -68,7 +68,9 @@ class EpisodeScore:
     object_error: float
     """E_o: object position error."""
     cause: str
-    """How it ended: ``success``, ``fall``, or the termination terms that stopped it."""
+    """How it ended: ``success``, ``fall``, the goals reached, or the termination terms that stopped it."""
+    goals_reached: float = math.nan
+    """Share of the episode's goals reached (0 to 1); NaN for full-reference tracking."""
 
 
 @dataclass
@@ -82,6 +84,8 @@ class Summary:
     pelvis_error: float
     object_error: float
     mean_steps: float
+    goal_rate: float = math.nan
+    """Mean share of goals reached (%); NaN for full-reference tracking."""
 
 
 def position_error(positions: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -166,4 +170,5 @@ def summarize(scores: Sequence[EpisodeScore]) -> Summary:
         pelvis_error=finite_mean([score.pelvis_error for score in kept]),
         object_error=finite_mean([score.object_error for score in kept]),
         mean_steps=float(np.mean([score.steps for score in kept])),
+        goal_rate=100.0 * finite_mean([score.goals_reached for score in kept]),
     )

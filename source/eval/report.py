@@ -33,6 +33,9 @@ COLUMNS = (
 )
 """Metric columns: header, :class:`Summary` field, format."""
 
+GOAL_COLUMN = ("Goals %", "goal_rate", ".1f")
+"""The share of goals reached, a column of the goal tasks only."""
+
 
 @dataclass
 class CheckpointResult:
@@ -41,6 +44,8 @@ class CheckpointResult:
     label: str
     checkpoint: Path
     scores: list[EpisodeScore]
+    policy: str = "rsl_rl"
+    """How the checkpoint acted (:data:`~interprior.eval.policies.POLICY_KINDS`)."""
 
     @property
     def summary(self) -> Summary:
@@ -64,23 +69,31 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), "  ".join("-" * width for width in widths), *(line(row) for row in rows)])
 
 
-def _metric_cells(summary: Summary) -> list[str]:
-    return [format(getattr(summary, field), spec) for _, field, spec in COLUMNS]
+def columns(results: list[CheckpointResult]) -> tuple[tuple[str, str, str], ...]:
+    """:data:`COLUMNS`, plus :data:`GOAL_COLUMN` when the episodes pursued goals."""
+    goals = any(math.isfinite(score.goals_reached) for result in results for score in result.scores)
+    return COLUMNS + (GOAL_COLUMN,) if goals else COLUMNS
+
+
+def _metric_cells(summary: Summary, shown: tuple[tuple[str, str, str], ...]) -> list[str]:
+    return [format(getattr(summary, field), spec) for _, field, spec in shown]
 
 
 def summary_table(task_name: str, results: list[CheckpointResult]) -> str:
     """Checkpoints in rows, the task's metrics in columns."""
-    headers = [task_name, "clips", *(header for header, _, _ in COLUMNS)]
-    rows = [[result.label, str(result.summary.clips), *_metric_cells(result.summary)] for result in results]
+    shown = columns(results)
+    headers = [task_name, "clips", *(header for header, _, _ in shown)]
+    rows = [[result.label, str(result.summary.clips), *_metric_cells(result.summary, shown)] for result in results]
     return format_table(headers, rows)
 
 
 def clip_table(result: CheckpointResult) -> str:
     """One row per clip (its kept episode) and how it ended."""
-    headers = ["clip", "episodes", *(header for header, _, _ in COLUMNS), "end"]
+    shown = columns([result])
+    headers = ["clip", "episodes", *(header for header, _, _ in shown), "end"]
     kept = {score.clip: score for score in keep_best(result.scores)}
     rows = [
-        [name, str(count), *_metric_cells(summary), kept[name].cause]
+        [name, str(count), *_metric_cells(summary, shown), kept[name].cause]
         for name, count, summary in clip_summaries(result)
     ]
     return format_table(headers, rows)
@@ -90,18 +103,20 @@ def csv_text(results: list[CheckpointResult]) -> str:
     """The CSV: per checkpoint one row per clip, then its :data:`SUMMARY_ROW`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["checkpoint", "path", "clip", "episodes", *(field for _, field, _ in COLUMNS), "end"])
+    shown = columns(results)
+    writer.writerow(["checkpoint", "path", "clip", "episodes", *(field for _, field, _ in shown), "end"])
     for result in results:
         kept = {score.clip: score for score in keep_best(result.scores)}
         for name, count, summary in clip_summaries(result):
-            writer.writerow([result.label, result.checkpoint, name, count, *_csv_metrics(summary), kept[name].cause])
-        summary = result.summary
-        writer.writerow([result.label, result.checkpoint, SUMMARY_ROW, len(result.scores), *_csv_metrics(summary), ""])
+            cells = _csv_metrics(summary, shown)
+            writer.writerow([result.label, result.checkpoint, name, count, *cells, kept[name].cause])
+        cells = _csv_metrics(result.summary, shown)
+        writer.writerow([result.label, result.checkpoint, SUMMARY_ROW, len(result.scores), *cells, ""])
     return buffer.getvalue()
 
 
-def _csv_metrics(summary: Summary) -> list[str]:
-    return [repr(float(getattr(summary, field))) for _, field, _ in COLUMNS]
+def _csv_metrics(summary: Summary, shown: tuple[tuple[str, str, str], ...]) -> list[str]:
+    return [repr(float(getattr(summary, field))) for _, field, _ in shown]
 
 
 def json_document(task_id: str, settings: dict, thresholds: dict, results: list[CheckpointResult]) -> dict:
@@ -121,6 +136,7 @@ def json_document(task_id: str, settings: dict, thresholds: dict, results: list[
             {
                 "label": result.label,
                 "path": str(result.checkpoint),
+                "policy": result.policy,
                 "summary": finite_or_none(asdict(result.summary)),
                 "clips": [
                     {"episodes": counts[score.clip], **finite_or_none(asdict(score))}

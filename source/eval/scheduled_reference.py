@@ -63,23 +63,45 @@ class ScheduledReference(ReferenceMotion):
         self.episodes, self.finished = list(episodes), []
         self._queue = deque(range(len(self.episodes)))
         self.episode_ids[:] = IDLE
-        # the clip's end terminates one step after its last frame
-        max_steps = math.ceil(float(self.library.durations.max()) / self._env.step_dt) + 2
-        bodies = len(BODY_NAMES)
-        shapes = {"body_pos": (bodies, 3), "ref_body_pos": (bodies, 3), "object_pos": (3,), "ref_object_pos": (3,)}
+        max_steps = self._max_steps()
         self._records = {
-            name: torch.zeros(self.num_envs, max_steps, *shape, device=self.device) for name, shape in shapes.items()
+            name: torch.zeros(self.num_envs, max_steps, *shape, device=self.device)
+            for name, shape in self._record_shapes().items()
         }
 
-    def _record_step(self, env_ids: torch.Tensor) -> None:
-        """Store the current state of ``env_ids`` next to the reference it was to match (:attr:`target`)."""
-        state = self.body_state()
+    def _max_steps(self) -> int:
+        """Steps of the longest episode: the clip's end terminates one step after its last frame."""
+        return math.ceil(float(self.library.durations.max()) / self._env.step_dt) + 2
+
+    def _record_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The per-step shape of every recorded quantity."""
+        bodies = len(BODY_NAMES)
+        return {"body_pos": (bodies, 3), "ref_body_pos": (bodies, 3), "object_pos": (3,), "ref_object_pos": (3,)}
+
+    def _step_values(self) -> dict[str, torch.Tensor]:
+        """The recorded quantities of every env now, (N, *shape) each: the state next to the reference it was to
+        match (:attr:`target`)."""
         object_pos, _ = self.object_pose()
+        return {
+            "body_pos": self.body_state()["body_pos"],
+            "ref_body_pos": self.target.body_pos,
+            "object_pos": object_pos,
+            "ref_object_pos": self.target.object_pos,
+        }
+
+    def _episode_record(
+        self, env_id: int, episode: Episode, reached_end: bool, end_causes: tuple[str, ...], record: dict
+    ) -> TrackedEpisode:
+        """The record of ``env_id``'s ended ``episode`` from its recorded quantities ``record`` (T, *shape) each."""
+        return TrackedEpisode(
+            clip=episode.name, repeat=episode.repeat, reached_end=reached_end, end_causes=end_causes, **record
+        )
+
+    def _record_step(self, env_ids: torch.Tensor) -> None:
+        """Store the recorded quantities of ``env_ids`` at their current step."""
         step = self._steps[env_ids]
-        self._records["body_pos"][env_ids, step] = state["body_pos"][env_ids]
-        self._records["ref_body_pos"][env_ids, step] = self.target.body_pos[env_ids]
-        self._records["object_pos"][env_ids, step] = object_pos[env_ids]
-        self._records["ref_object_pos"][env_ids, step] = self.target.object_pos[env_ids]
+        for name, values in self._step_values().items():
+            self._records[name][env_ids, step] = values[env_ids]
         self._steps[env_ids] += 1
 
     def _finish(self, env_ids: torch.Tensor) -> None:
@@ -93,15 +115,8 @@ class ScheduledReference(ReferenceMotion):
             steps = int(self._steps[env_id])
             # copies: the buffers are reused by the environment's next episode
             record = {name: values[env_id, :steps].cpu().numpy().copy() for name, values in self._records.items()}
-            self.finished.append(
-                TrackedEpisode(
-                    clip=episode.name,
-                    repeat=episode.repeat,
-                    reached_end=bool(reached_end[row]),
-                    end_causes=tuple(name for name, values in fired.items() if values[row]),
-                    **record,
-                )
-            )
+            causes = tuple(name for name, values in fired.items() if values[row])
+            self.finished.append(self._episode_record(env_id, episode, bool(reached_end[row]), causes, record))
 
     def _perturb(self, frame: MotionFrame, row: int, episode: Episode) -> None:
         """Offset row ``row`` of ``frame`` in place by the repetition perturbation, drawn from the episode's seed."""
