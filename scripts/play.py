@@ -1,12 +1,14 @@
 """Step a batch of InterPrior scenes and report what the humanoids and objects do.
 
-With --checkpoint the trained policy acts: an rsl_rl policy, or on a goal task the distilled InterPrior policy
-acting deterministically from its prior (the decoder of the prior mean). Without one the PD drives hold the default
-pose (zero actions), which shows the scene, the physics backend and the assets working together:
+With --checkpoint the trained policy acts: an rsl_rl policy, or on a goal or in-betweening task the distilled (or
+fine-tuned) InterPrior policy acting deterministically from its prior (the decoder of the prior mean). Without one
+the PD drives hold the default pose (zero actions), which shows the scene, the physics backend and the assets
+working together:
 
     python scripts/play.py --task InterPrior-Scene-v0 --num-envs 16 --seconds 10
     python scripts/play.py --checkpoint logs/rsl_rl/interprior_scene/2026-11-24_10-00-00/model_99.pt
     python scripts/play.py --task InterPrior-Snapshot-v0 --checkpoint logs/rsl_rl/interprior_snapshot/<run>
+    python scripts/play.py --task InterPrior-Inbetween-v0 --checkpoint logs/rsl_rl/interprior_inbetween/<run>
 """
 
 from __future__ import annotations
@@ -36,13 +38,18 @@ def main() -> None:
         load_distillation_configs,
         load_distilled_policy,
     )
+    from interprior.agents.finetune import is_finetune_task, load_finetune_configs
     from interprior.agents.finite import FiniteVecEnvWrapper
     from interprior.agents.runner import load_task_configs, make_runner
     from interprior.tasks.env_factory import open_env
 
     try:
-        distilled = is_distillation_task(args.task)
-        load_configs = load_distillation_configs if distilled else load_task_configs
+        fine_tuned = is_finetune_task(args.task)
+        distilled = fine_tuned or is_distillation_task(args.task)
+        if fine_tuned:
+            load_configs = load_finetune_configs
+        else:
+            load_configs = load_distillation_configs if distilled else load_task_configs
         env_cfg, agent_cfg = load_configs(args.task, args.overrides, play=True)
         checkpoint = None if args.checkpoint is None else resolve_checkpoint(args.checkpoint)
     except ValueError as error:

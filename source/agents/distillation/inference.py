@@ -13,6 +13,7 @@ from .inputs import PolicyInputReader
 class PriorActor:
     """``actor(obs)`` gives the action (N, A) of ``policy`` on the prior path for a goal-task observation;
     ``actor.reset(dones)`` must follow every env step (it counts the episode steps and redraws eps of ended episodes).
+    On a task with a ``task`` observation group a policy with task tokens is given each env's token.
 
     Args:
         policy: The trained policy, one eps row per env.
@@ -27,7 +28,12 @@ class PriorActor:
     def __call__(self, obs: TensorDict) -> torch.Tensor:
         inputs = self.reader.read(obs)
         output = self.policy(
-            inputs.history, inputs.history_valid, inputs.goals, inputs.goal_present, deterministic=self.deterministic
+            inputs.history,
+            inputs.history_valid,
+            inputs.goals,
+            inputs.goal_present,
+            task_ids=inputs.task_ids if self.policy.cfg.num_task_tokens > 0 else None,
+            deterministic=self.deterministic,
         )
         return output.action
 

@@ -1,9 +1,9 @@
 """The goal tasks' observation groups as :class:`~interprior.agents.latent.LatentPolicy` inputs.
 
 The env gives ``history`` (N, D * obs_dim) time-major, ``goals`` (N, G * (2F + 1) + G) as tokens then presence
-flags, and ``privileged`` (N, G * F). Isaac Lab fills a fresh episode's history with copies of its first
-observation, so :class:`PolicyInputReader` counts the steps since each env's reset to mark which history steps
-belong to the current episode.
+flags, and ``privileged`` (N, G * F); the Stage 3 tasks add ``task`` (N, 1), the task token index. Isaac Lab
+fills a fresh episode's history with copies of its first observation, so :class:`PolicyInputReader` counts the
+steps since each env's reset to mark which history steps belong to the current episode.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from interprior.agents.latent import LatentPolicyCfg
 GOAL_COMMAND = "goal"
 """Name of the sparse-goal command term in the goal tasks."""
 
+TASK_GROUP = "task"
+"""Observation group of the Stage 3 tasks holding each env's task token index (N, 1), as a float."""
+
 
 @dataclass(frozen=True)
 class PolicyInputs:
@@ -35,6 +38,8 @@ class PolicyInputs:
     """(N, G) bool"""
     privileged: torch.Tensor
     """(N, G * F)"""
+    task_ids: torch.Tensor | None = None
+    """(N,) long task token index, -1 for none; None when the task has no ``task`` observation group."""
 
 
 def fit_policy_to_env(policy_cfg: LatentPolicyCfg, env_cfg: ManagerBasedRLEnvCfg, obs: TensorDict, num_actions: int):
@@ -89,6 +94,7 @@ class PolicyInputReader:
             goals=goals[:, : tokens * cfg.goal_token_dim].view(num_envs, tokens, cfg.goal_token_dim),
             goal_present=goals[:, tokens * cfg.goal_token_dim :] > 0.5,
             privileged=obs["privileged"],
+            task_ids=obs["task"][:, 0].round().long() if TASK_GROUP in obs.keys() else None,
         )
 
     def step(self, dones: torch.Tensor) -> None:

@@ -3,10 +3,15 @@
 
 import gymnasium as gym
 
+from . import agents
+
 for task, cfg in (("Inbetween", "InbetweenEnvCfg"), ("GetUp", "GetUpEnvCfg")):
     gym.register(
         id=f"InterPrior-{task}-v0",
         entry_point="isaaclab.envs:ManagerBasedRLEnv",
         disable_env_checker=True,
-        kwargs={"env_cfg_entry_point": f"{__name__}.inbetween_env_cfg:{cfg}"},
+        kwargs={
+            "env_cfg_entry_point": f"{__name__}.inbetween_env_cfg:{cfg}",
+            "finetune_cfg_entry_point": f"{agents.__name__}.finetune_cfg:{task}FinetuneCfg",
+        },
     )

@@ -11,6 +11,10 @@ Reward r = (r_energy - r_h) + r_goal + r_ter: joint acceleration and action rate
 sparse success reward (weight r_succ, threshold xi in ``commands.goal.success_threshold``) and a termination
 penalty; get-up adds an upright torso and a raised pelvis. Episodes end ``GOAL_MARGIN`` after the goal's time, on a
 fall from a standing start, or when physics diverges. The success rate is logged as ``Metrics/goal/success``.
+
+For the fine-tuning runner, ``commands.reference.distillation_share`` makes the first envs *distillation
+environments* (``reference.distillation_envs``): they start at reference states, pursue the Stage 2 goals (task index
+-1: no task token) and end on a fall, a drift or the clip's end, as the Stage 2 goal tasks do.
 """
 
 from __future__ import annotations
@@ -42,9 +46,11 @@ GOAL_MARGIN = 1.0
 """Time after the goal's time at which an episode ends (s)."""
 
 
-def task_index(env: ManagerBasedRLEnv, index: int) -> torch.Tensor:
-    """(N, 1) the sub-task's index as a float."""
-    return torch.full((env.num_envs, 1), float(index), device=env.device)
+def task_index(env: ManagerBasedRLEnv, index: int, command_name: str = "reference") -> torch.Tensor:
+    """(N, 1) the sub-task's index as a float; -1 (no task token) for the distillation environments, which pursue
+    the Stage 2 goals."""
+    distillation = mdp.reference_term(env, command_name).distillation_envs.unsqueeze(-1)
+    return torch.where(distillation, -1.0, float(index)).to(env.device)
 
 
 @configclass
@@ -75,10 +81,15 @@ class RewardsCfg:
 
 @configclass
 class TerminationsCfg(HoiTerminationsCfg):
-    """The base's time-out and diverged physics, the goal's time-out, and falls of standing starts only."""
+    """The base's time-out and diverged physics, the goal's time-out, and falls of standing starts only; distillation
+    environments also end on a fall, drift or the clip's end, as Track."""
 
     goal_time = DoneTerm(func=mdp.goal_time_passed, params={"margin": GOAL_MARGIN}, time_out=True)
     fall = DoneTerm(func=mdp.fell_from_standing_start, params={"minimum_height": 0.3})
+    distillation_failed = DoneTerm(
+        func=mdp.distillation_env_failed, params={"minimum_height": 0.3, "body_threshold": 0.5, "object_threshold": 0.5}
+    )
+    distillation_clip_end = DoneTerm(func=mdp.distillation_clip_ended, time_out=True)
 
 
 @configclass

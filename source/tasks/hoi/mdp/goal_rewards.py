@@ -7,6 +7,10 @@ is under xi (:attr:`HeldSnapshotGoalCfg.success_threshold`); :func:`goal_success
 nothing otherwise. Contact components stay in the policy's goal but not in the distance: their token is the label
 itself, not a difference to the state.
 
+The distillation environments of the reference term (:attr:`~.random_start.RandomStart.distillation_envs`) get the
+Stage 2 goals instead: families :attr:`HeldSnapshotGoalCfg.distillation_families` with their preview tokens, redrawn
+when reached, as :class:`~.sparse_goal.SparseGoal` does; their goals do not count towards the success metric.
+
 The get-up terms reward an upright torso (the bodies' up axes along the world's) and a raised pelvis.
 """
 
@@ -23,7 +27,7 @@ from interprior.assets.skeleton import body_index
 
 from . import goals
 from .observations import reference_term
-from .sparse_goal import SparseGoal, SparseGoalCfg
+from .sparse_goal import GOAL_FAMILIES, SparseGoal, SparseGoalCfg
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
@@ -49,21 +53,40 @@ class HeldSnapshotGoal(SparseGoal):
     def distance(self) -> torch.Tensor:
         """(N,) mean absolute residual over the snapshot's given pose features (m and rad)."""
         mask = goals.expand_mask(self.component_mask[:, -1] * POSE_COMPONENTS.to(self.device))
-        return (self.residuals()[:, -1].abs() * mask).sum(-1) / mask.sum(-1)
+        return (self.residuals()[:, -1].abs() * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)
 
     def reached(self) -> torch.Tensor:
-        """(N,) bool: :meth:`distance` is under the success threshold."""
-        return self.distance() < self.cfg.success_threshold
+        """(N,) bool: :meth:`distance` is under the success threshold (never for a goal without pose components, which
+        only distillation environments have)."""
+        has_pose = (self.component_mask[:, -1] * POSE_COMPONENTS.to(self.device)).sum(-1) > 0
+        return (self.distance() < self.cfg.success_threshold) & has_pose
+
+    @property
+    def distillation_envs(self) -> torch.Tensor:
+        """(N,) bool: the reference term's distillation environments (none if it has no such split)."""
+        no_split = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
+        return getattr(self.reference, "distillation_envs", no_split)
 
     def _update_command(self):
-        """The snapshot is held until the episode ends."""
+        """The snapshot is held until the episode ends; a distillation env's is redrawn when its time is reached."""
+        reached = (self.reference.times >= self.snapshot_time) & self.distillation_envs
+        if reached.any():
+            self._draw(reached.nonzero().flatten())
 
     def _update_metrics(self):
         super()._update_metrics()
-        self.metrics["success"] = torch.maximum(self.metrics["success"], self.reached().float())
+        success = self.reached() & ~self.distillation_envs
+        self.metrics["success"] = torch.maximum(self.metrics["success"], success.float())
 
     def _draw(self, env_ids: torch.Tensor):
-        """The parent's draw, then every mask given at least one pose component (the pelvis position if none)."""
+        """Distillation envs draw from :attr:`HeldSnapshotGoalCfg.distillation_families`; the others draw from the
+        families, then every mask is given at least one pose component (the pelvis position if none)."""
+        distillation = self.distillation_envs[env_ids]
+        if distillation.any():
+            super()._draw(env_ids[distillation], self.cfg.distillation_families)
+        env_ids = env_ids[~distillation]
+        if len(env_ids) == 0:
+            return
         super()._draw(env_ids)
         snapshot = self.component_mask[env_ids, -1]
         no_pose = (snapshot * POSE_COMPONENTS.to(self.device)).sum(-1) == 0
@@ -78,6 +101,8 @@ class HeldSnapshotGoalCfg(SparseGoalCfg):
     class_type: type = HeldSnapshotGoal
     families: tuple[str, ...] = ("snapshot", "partial")
     """Snapshot families only (``"snapshot"``, ``"partial"``): the preview tokens stay absent."""
+    distillation_families: tuple[str, ...] = GOAL_FAMILIES
+    """Families of the distillation environments' goals: the Stage 2 mixture, with preview tokens."""
     success_threshold: float = 0.1
     """xi: the goal is reached when the masked mean absolute residual is under this (m and rad)."""
 

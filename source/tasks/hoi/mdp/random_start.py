@@ -7,6 +7,11 @@ tracking; a share of starts puts the object elsewhere on the ground with a rando
 humanoid lies on its back, front or side in a relaxed pose, resting just above the ground. The reference clock keeps
 running, so the goal term still finds its snapshot in the clip, L steps after the drawn frame.
 
+The first ``round(distillation_share * N)`` environments are *distillation environments*
+(:attr:`RandomStart.distillation_envs`): the Stage 3 runner keeps optimizing the Stage 2 distillation loss on them,
+so they start like tracking does, from the plain perturbed reference state (tracking's hinge noise, no offset, no
+displaced object, never fallen), and the goal and termination terms treat them as the Stage 2 goal tasks do.
+
 For get-up goals the start times can be restricted to frames after which the clip's humanoid keeps standing for
 :attr:`RandomStartCfg.standing_window`, so that every snapshot drawn in that window is a standing pose.
 """
@@ -55,6 +60,11 @@ class RandomStart(ReferenceMotion):
         super().__init__(cfg, env)
         self.fallen = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
         """(N,) bool: the episode started from a fallen humanoid."""
+        if not 0.0 <= cfg.distillation_share <= 1.0:
+            raise ValueError(f"RandomStartCfg.distillation_share is {cfg.distillation_share}; it must lie in [0, 1]")
+        num_distillation = round(cfg.distillation_share * self.num_envs)
+        self.distillation_envs = torch.arange(self.num_envs, device=self.device) < num_distillation
+        """(N,) bool: the env is a distillation environment (the first round(distillation_share * N))."""
         self._rest_height = torch.tensor(
             [get_object(name).half_height for name in self.library.object_names], device=self.device
         ) * self.library.object_scales
@@ -104,17 +114,25 @@ class RandomStart(ReferenceMotion):
     def _write_reference_state(self, env_ids: torch.Tensor, frame: MotionFrame):
         count, cfg = len(env_ids), self.cfg
         clip_ids = self.clip_ids[env_ids]
-        fallen = self._uniform(count) < cfg.fallen_prob
-        displaced = fallen | (self._uniform(count) < cfg.object_displace_prob)
+        random = ~self.distillation_envs[env_ids]
+        fallen = (self._uniform(count) < cfg.fallen_prob) & random
+        displaced = fallen | ((self._uniform(count) < cfg.object_displace_prob) & random)
         self.fallen[env_ids] = fallen
 
-        frame = _moved(frame, self._yaw_quat(cfg.yaw_offset * self._symmetric(count)), cfg.root_offset * self._symmetric(count, 2))
+        yaw = cfg.yaw_offset * self._symmetric(count) * random
+        shift = cfg.root_offset * self._symmetric(count, 2) * random.unsqueeze(-1)
+        frame = _moved(frame, self._yaw_quat(yaw), shift)
         if fallen.any():
             frame = _where(fallen, self._fallen_frame(env_ids[fallen], frame, fallen), frame)
         if displaced.any():
             clearance = torch.where(fallen, cfg.fallen_object_clearance, cfg.object_clearance)[displaced]
             frame = _where(displaced, self._displaced_object(frame, clip_ids, displaced, clearance), frame)
         super()._write_reference_state(env_ids, frame)
+
+    def _joint_pos_noise(self, env_ids: torch.Tensor) -> torch.Tensor:
+        """(E,) tracking's hinge noise for distillation envs, the random starts' otherwise (rad)."""
+        distillation = self.distillation_envs[env_ids]
+        return torch.where(distillation, self.cfg.distillation_joint_pos_noise, self.cfg.joint_pos_noise)
 
     def _fallen_frame(self, env_ids: torch.Tensor, frame: MotionFrame, rows: torch.Tensor) -> MotionFrame:
         """Lying humanoids for ``env_ids`` at the pelvis positions of ``frame[rows]``, all at rest."""
@@ -262,6 +280,10 @@ class RandomStartCfg(ReferenceMotionCfg):
     """Relaxed pose of a fallen start: the default pose plus hinge noise uniform in +-this (rad), within limits."""
     fallen_clearance: float = 0.02
     """Gap between the lowest collision geom of a fallen start and the ground (m); physics drops it."""
+    distillation_share: float = 0.0
+    """Share of the envs that are distillation environments (the first ``round(share * N)``), in [0, 1]."""
+    distillation_joint_pos_noise: float = 0.05
+    """Hinge noise of the distillation environments' starts, uniform in +-this (rad): tracking's."""
     standing_window: float | None = None
     """If set, start times are redrawn until the clip's pelvis stays above :attr:`standing_height` for this long (s)."""
     standing_height: float = 0.8

@@ -145,7 +145,7 @@ class ReferenceMotion(CommandTerm):
         root_pos = frame.root_pos + origins + noise(cfg.root_pos_noise, 3) * torch.tensor([1.0, 1.0, 0.0], device=self.device)
         root_quat = math_utils.quat_mul(math_utils.quat_from_euler_xyz(*noise(cfg.root_rot_noise, 3).unbind(-1)), frame.root_quat)
         root_vel = torch.cat([frame.body_lin_vel[:, 0], frame.body_ang_vel[:, 0]], dim=-1)
-        joint_pos = frame.joint_pos + noise(cfg.joint_pos_noise, len(JOINT_NAMES))
+        joint_pos = frame.joint_pos + noise(1.0, len(JOINT_NAMES)) * self._joint_pos_noise(env_ids).unsqueeze(-1)
         self.humanoid.write_root_pose_to_sim_index(root_pose=torch.cat([root_pos, root_quat], -1), env_ids=env_ids)
         self.humanoid.write_root_velocity_to_sim_index(root_velocity=root_vel, env_ids=env_ids)
         self.humanoid.write_joint_position_to_sim_index(position=joint_pos, joint_ids=self.joint_ids, env_ids=env_ids)
@@ -155,6 +155,10 @@ class ReferenceMotion(CommandTerm):
         object_vel = torch.cat([frame.object_lin_vel, frame.object_ang_vel], dim=-1)
         self.object.write_root_pose_to_sim_index(root_pose=torch.cat([object_pos, frame.object_quat], -1), env_ids=env_ids)
         self.object.write_root_velocity_to_sim_index(root_velocity=object_vel, env_ids=env_ids)
+
+    def _joint_pos_noise(self, env_ids: torch.Tensor) -> torch.Tensor:
+        """(E,) hinge noise bound of each reset env (rad)."""
+        return torch.full((len(env_ids),), self.cfg.joint_pos_noise, device=self.device)
 
 
 @configclass

@@ -108,17 +108,19 @@ class SparseGoal(CommandTerm):
     def _update_metrics(self):
         self.metrics["goal_error"] = self.snapshot_error()
 
-    def _draw(self, env_ids: torch.Tensor):
-        """New snapshot time, family and masks for ``env_ids``."""
+    def _draw(self, env_ids: torch.Tensor, families: Sequence[str] | None = None):
+        """New snapshot time, family and masks for ``env_ids``, the family drawn from ``families`` (default
+        :attr:`SparseGoalCfg.families`; :attr:`family` indexes the sequence drawn from)."""
         count, cfg = len(env_ids), self.cfg
+        families = cfg.families if families is None else families
         low, high = cfg.snapshot_frames
         steps = torch.randint(low, high + 1, (count,), device=self.device, generator=self._generator)
         end = self.reference.library.durations[self.reference.clip_ids[env_ids]]
         self.snapshot_time[env_ids] = torch.minimum(self.reference.times[env_ids] + steps * self._env.step_dt, end)
-        family = torch.randint(len(cfg.families), (count,), device=self.device, generator=self._generator)
+        family = torch.randint(len(families), (count,), device=self.device, generator=self._generator)
         self.family[env_ids] = family
         mask = torch.zeros(count, cfg.preview_frames + 1, goals.NUM_COMPONENTS, device=self.device)
-        for index, name in enumerate(cfg.families):
+        for index, name in enumerate(families):
             rows = family == index
             if not rows.any():
                 continue

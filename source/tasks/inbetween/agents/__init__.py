@@ -1,0 +1,1 @@
+"""Learning configurations of the Stage 3 tasks."""
