@@ -9,13 +9,24 @@ working together:
     python scripts/play.py --checkpoint logs/rsl_rl/interprior_scene/2026-11-24_10-00-00/model_99.pt
     python scripts/play.py --task InterPrior-Snapshot-v0 --checkpoint logs/rsl_rl/interprior_snapshot/<run>
     python scripts/play.py --task InterPrior-Inbetween-v0 --checkpoint logs/rsl_rl/interprior_inbetween/<run>
+    python scripts/play.py --task InterPrior-Track-v0 --seconds 4 --video rollout.gif   # env 0 as a GIF
+    python scripts/play.py --task InterPrior-Snapshot-v0 --checkpoint <run> --goal docs/goals/lift_small_box.yaml --video lift.gif
+
+--video renders environment --video-env offscreen (MuJoCo's renderer on Mesa's software EGL: no display or GPU
+needed) with the reference frame, or on goal tasks the snapshot goal, as a translucent ghost and the goal's given
+body positions as green markers; one picture per control step, played at the control rate. --goal replaces a goal
+task's sampled goals by one written by hand (see interprior.tasks.goals.manual for the file format).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from pathlib import Path
+
+os.environ.setdefault("MUJOCO_GL", "egl")  # offscreen rendering without a display; read when mujoco is imported
 
 
 def main() -> None:
@@ -26,6 +37,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint", default=None, help="checkpoint file or run directory to act with")
+    parser.add_argument("--video", type=Path, default=None, help="write an animated GIF of one environment here")
+    parser.add_argument("--goal", type=Path, default=None, help="goal tasks: pursue the goal of this YAML file")
+    parser.add_argument("--video-env", type=int, default=0, help="the environment --video shows")
     parser.add_argument("overrides", nargs="*", help="config overrides such as physics=physx")
     args = parser.parse_args()
 
@@ -41,9 +55,15 @@ def main() -> None:
     from interprior.agents.finetune import is_finetune_task, load_finetune_configs
     from interprior.agents.finite import FiniteVecEnvWrapper
     from interprior.agents.runner import load_task_configs, make_runner
+    from interprior.render import RolloutRecorder, save_gif
     from interprior.tasks.env_factory import open_env
+    from interprior.tasks.goals.manual import apply_goal_file
 
     try:
+        if args.video is not None and args.video.suffix.lower() != ".gif":
+            raise ValueError(f"--video {args.video}: only animated GIF (.gif) is written")
+        if args.video is not None and not 0 <= args.video_env < args.num_envs:
+            raise ValueError(f"--video-env {args.video_env} is not one of the {args.num_envs} environments")
         fine_tuned = is_finetune_task(args.task)
         distilled = fine_tuned or is_distillation_task(args.task)
         if fine_tuned:
@@ -52,7 +72,9 @@ def main() -> None:
             load_configs = load_distillation_configs if distilled else load_task_configs
         env_cfg, agent_cfg = load_configs(args.task, args.overrides, play=True)
         checkpoint = None if args.checkpoint is None else resolve_checkpoint(args.checkpoint)
-    except ValueError as error:
+        if args.goal is not None:
+            apply_goal_file(env_cfg, args.goal)
+    except (ValueError, OSError) as error:
         sys.exit(f"play.py: error: {error}")
     agent_cfg.device = args.device
 
@@ -78,6 +100,7 @@ def main() -> None:
             print("[INFO] no checkpoint: acting with zero actions (PD holds the default pose)")
         else:
             print(f"[INFO] acting with the policy of {checkpoint}")
+        recorder = None if args.video is None else RolloutRecorder(env, args.video_env)
         humanoid, obj = env.scene["humanoid"], env.scene["object"]
         steps = int(round(args.seconds / env.step_dt))
         resets = torch.zeros(env.num_envs, dtype=torch.long, device=args.device)
@@ -89,6 +112,8 @@ def main() -> None:
                 if policy is not None:
                     policy.reset(dones)
                 resets += dones
+                if recorder is not None:
+                    recorder.capture()
                 if step % int(round(1.0 / env.step_dt)) == 0 or step == steps:
                     pelvis = humanoid.data.root_pos_w.torch[:, 2]
                     object_height = obj.data.root_pos_w.torch[:, 2]
@@ -97,6 +122,9 @@ def main() -> None:
                         f"object height {object_height.mean():.3f} m  episodes ended {int(resets.sum())}"
                     )
         elapsed = time.perf_counter() - start
+        if recorder is not None:
+            recorder.close()
+            print(f"[INFO] video of env {args.video_env}: {save_gif(recorder.frames, args.video, 1.0 / env.step_dt)}")
     print(f"{args.num_envs} envs x {steps} steps in {elapsed:.1f} s: {args.num_envs * steps / elapsed:.0f} env-steps/s")
 
 
