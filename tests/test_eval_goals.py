@@ -28,7 +28,7 @@ from interprior.assets.skeleton import body_index
 from interprior.data.clip import save_clip
 from interprior.data.motion_library import MotionFrame
 from interprior.eval.baseline import nearest_given_goals
-from interprior.eval.canonicalization import compose, heading_alignment, move_frames
+from interprior.eval.canonicalization import compose, heading_alignment
 from interprior.eval.clip_set import clips_of_objects, make_episodes
 from interprior.eval.episodes import run_episodes
 from interprior.eval.goal_metrics import GoalEpisode, score_get_up, score_goals
@@ -165,7 +165,7 @@ def test_chain_canonicalization_moves_the_goal_frames_onto_the_humanoid():
         body_pos=torch.tensor([[[[1.0, 0.0, 0.9], [2.0, 0.0, 0.5]]]]),
         object_pos=torch.tensor([[[1.5, -1.0, 0.2]]]),
     )
-    moved = move_frames(frame, turn, shift)
+    moved = frame.moved(turn, shift)
     # a point 1 m ahead of the reference pelvis lands 1 m ahead of the humanoid; heights stay
     torch.testing.assert_close(moved.body_pos, torch.tensor([[[[2.0, 1.0, 0.9], [2.0, 2.0, 0.5]]]]))
     torch.testing.assert_close(moved.object_pos, torch.tensor([[[3.0, 1.5, 0.2]]]))
@@ -312,14 +312,14 @@ def test_a_chain_canonicalizes_the_clip_onto_the_humanoid_when_its_next_goal_sta
             assert goal.goal_index.tolist() == [1] and goal.snapshot_time.tolist() == pytest.approx([21 / 30])
             # the clip's pelvis of the moment, moved, is where the humanoid stands, facing its way
             now = schedule.library.frame_at(schedule.clip_ids, schedule.times)
-            placed = move_frames(now, goal.turn, goal.shift)
+            placed = now.moved(goal.turn, goal.shift)
             pelvis_pos, pelvis_quat = schedule.body_state()["body_pos"][:, 0], schedule.body_state()["body_quat"][:, 0]
             torch.testing.assert_close(placed.root_pos[:, :2], pelvis_pos[:, :2], atol=1e-4, rtol=0)
             assert float(quat_error_magnitude(yaw_quat(placed.root_quat), yaw_quat(pelvis_quat))) < 1e-4
             assert float(torch.linalg.norm(goal.shift)) > 0.1, "the humanoid stayed behind the walking clip"
             # the next goal is the clip's frame at its time, moved the same way
             unmoved = schedule.library.frame_at(schedule.clip_ids, goal.snapshot_time)
-            expected = move_frames(unmoved, goal.turn, goal.shift).body_pos
+            expected = unmoved.moved(goal.turn, goal.shift).body_pos
             torch.testing.assert_close(goal.goal_frames().body_pos[:, -1], expected)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -59,6 +60,36 @@ class MotionFrame:
     """(*B, 24) body-object contact label of the nearest frame: 1.0 touching, 0.0 not, -1.0 unknown."""
     contact_ground: torch.Tensor
     """(*B, 24) body-ground contact label of the nearest frame: 1.0 touching, 0.0 not, -1.0 unknown."""
+
+    def moved(self, turn: torch.Tensor, shift: torch.Tensor) -> MotionFrame:
+        """The frame moved rigidly, humanoid and object together, by ``p -> turn p + shift`` per row of the first
+        batch axis: ``turn`` (N, 4) rotations (x, y, z, w), ``shift`` (N, 3) in m. Hinge angles and labels are kept."""
+
+        def per_row(value: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+            return value.view(value.shape[0], *([1] * (like.dim() - 2)), value.shape[-1]).expand(*like.shape[:-1], value.shape[-1])
+
+        def rotate(vectors: torch.Tensor) -> torch.Tensor:
+            return math_utils.quat_apply(per_row(turn, vectors), vectors)
+
+        def place(points: torch.Tensor) -> torch.Tensor:
+            return rotate(points) + per_row(shift, points)
+
+        def turned(quats: torch.Tensor) -> torch.Tensor:
+            return math_utils.quat_mul(per_row(turn, quats), quats)
+
+        return dataclasses.replace(
+            self,
+            root_pos=place(self.root_pos),
+            root_quat=turned(self.root_quat),
+            body_pos=place(self.body_pos),
+            body_quat=turned(self.body_quat),
+            body_lin_vel=rotate(self.body_lin_vel),
+            body_ang_vel=rotate(self.body_ang_vel),
+            object_pos=place(self.object_pos),
+            object_quat=turned(self.object_quat),
+            object_lin_vel=rotate(self.object_lin_vel),
+            object_ang_vel=rotate(self.object_ang_vel),
+        )
 
 
 _QUAT_FIELDS = ("root_quat", "body_quat", "object_quat")

@@ -8,14 +8,9 @@ lands on the simulated pelvis with the simulated heading: ``p -> R p + s``, with
 
 from __future__ import annotations
 
-import dataclasses
-
 import torch
 
 from isaaclab.utils import math as math_utils
-
-from interprior.data.motion_library import MotionFrame
-from interprior.tasks.hoi.mdp.observations import rotate, rotate_quat
 
 HORIZONTAL = (1.0, 1.0, 0.0)
 
@@ -48,25 +43,3 @@ def compose(outer: Move, inner: Move) -> Move:
     """The move ``outer`` after ``inner``, both ``(R (N, 4), s (N, 3))``."""
     (outer_turn, outer_shift), (inner_turn, inner_shift) = outer, inner
     return math_utils.quat_mul(outer_turn, inner_turn), math_utils.quat_apply(outer_turn, inner_shift) + outer_shift
-
-
-def move_frames(frames: MotionFrame, turn: torch.Tensor, shift: torch.Tensor) -> MotionFrame:
-    """``frames`` (leading shape (N, ...)) moved by ``p -> turn p + shift`` per env (``turn`` (N, 4), ``shift``
-    (N, 3))."""
-
-    def place(points: torch.Tensor) -> torch.Tensor:
-        return rotate(turn, points) + shift.view(shift.shape[0], *([1] * (points.dim() - 2)), 3)
-
-    return dataclasses.replace(
-        frames,
-        root_pos=place(frames.root_pos),
-        root_quat=rotate_quat(turn, frames.root_quat),
-        body_pos=place(frames.body_pos),
-        body_quat=rotate_quat(turn, frames.body_quat),
-        body_lin_vel=rotate(turn, frames.body_lin_vel),
-        body_ang_vel=rotate(turn, frames.body_ang_vel),
-        object_pos=place(frames.object_pos),
-        object_quat=rotate_quat(turn, frames.object_quat),
-        object_lin_vel=rotate(turn, frames.object_lin_vel),
-        object_ang_vel=rotate(turn, frames.object_ang_vel),
-    )

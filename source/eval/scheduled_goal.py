@@ -30,7 +30,7 @@ from interprior.tasks.hoi.mdp.observations import DISTANCE_BODIES, body_object_d
 from interprior.tasks.hoi.mdp.random_start import RandomStart, RandomStartCfg
 from interprior.tasks.hoi.mdp.sparse_goal import SparseGoal
 
-from .canonicalization import compose, heading_alignment, move_frames
+from .canonicalization import compose, heading_alignment
 from .clip_set import Episode
 from .goal_metrics import GoalEpisode
 from .scheduled_reference import ScheduledReference, ScheduledReferenceCfg
@@ -64,7 +64,7 @@ class ScheduledGoal(HeldSnapshotGoal):
 
     def goal_frames(self) -> MotionFrame:
         """The reference frames at :meth:`goal_times`, moved by the chain's canonicalization, leading shape (N, G)."""
-        return move_frames(super().goal_frames(), self.turn, self.shift)
+        return super().goal_frames().moved(self.turn, self.shift)
 
     def pose_distance(self) -> torch.Tensor:
         """(N,) :meth:`distance` to the snapshot (m and rad); NaN where the snapshot gives no pose component."""
@@ -122,7 +122,7 @@ class ScheduledGoal(HeldSnapshotGoal):
             reference = self.reference
             now = reference.library.frame_at(reference.clip_ids[env_ids], reference.times[env_ids])
             turn, shift = self.turn[env_ids], self.shift[env_ids]
-            placed = move_frames(now, turn, shift)
+            placed = now.moved(turn, shift)
             pelvis = reference.body_state()
             alignment = heading_alignment(
                 pelvis["body_pos"][env_ids, 0], pelvis["body_quat"][env_ids, 0], placed.root_pos, placed.root_quat

@@ -34,7 +34,7 @@ from interprior.assets.skeleton import BODY_NAMES, JOINT_NAMES
 from interprior.data.kinematics import forward_kinematics
 from interprior.data.motion_library import MotionFrame
 
-from .observations import reference_term, rotate, rotate_quat
+from .observations import reference_term, rotate
 from .reference import ReferenceMotion, ReferenceMotionCfg
 
 if TYPE_CHECKING:
@@ -224,24 +224,7 @@ def _moved(frame: MotionFrame, yaw: torch.Tensor, shift: torch.Tensor) -> Motion
     (N, 2, m) on the ground, the object with it. Hinge angles are unchanged."""
     pivot = frame.root_pos * torch.tensor([1.0, 1.0, 0.0], device=shift.device)
     offset = torch.cat([shift, torch.zeros_like(shift[:, :1])], -1)
-
-    def place(points: torch.Tensor) -> torch.Tensor:
-        per_point = (len(points),) + (1,) * (points.dim() - 2) + (3,)
-        return rotate(yaw, points - pivot.view(per_point)) + (pivot + offset).view(per_point)
-
-    return dataclasses.replace(
-        frame,
-        root_pos=place(frame.root_pos),
-        root_quat=rotate_quat(yaw, frame.root_quat),
-        body_pos=place(frame.body_pos),
-        body_quat=rotate_quat(yaw, frame.body_quat),
-        body_lin_vel=rotate(yaw, frame.body_lin_vel),
-        body_ang_vel=rotate(yaw, frame.body_ang_vel),
-        object_pos=place(frame.object_pos),
-        object_quat=rotate_quat(yaw, frame.object_quat),
-        object_lin_vel=rotate(yaw, frame.object_lin_vel),
-        object_ang_vel=rotate(yaw, frame.object_ang_vel),
-    )
+    return frame.moved(yaw, pivot + offset - rotate(yaw, pivot))
 
 
 def fell_from_standing_start(env: ManagerBasedRLEnv, minimum_height: float, command_name: str = "reference") -> torch.Tensor:
