@@ -50,9 +50,9 @@ class RenderScene:
         spec = _spec(_GROUND)
         for prefix, rgba in (("", None), (GHOST_PREFIX, GHOST_RGBA)):
             humanoid = _spec(humanoid_mjcf(with_actuators=False))
-            spec.option.integrator = humanoid.option.integrator  # attaching needs matching options
             thing = _spec(f"<mujoco><worldbody>{object_body_mjcf(object_name)}</worldbody></mujoco>")
             for part in (humanoid, thing):
+                part.option.timestep, part.option.integrator = spec.option.timestep, spec.option.integrator  # never stepped
                 for geom in part.geoms:
                     geom.contype = geom.conaffinity = 0
                     if rgba is not None:
