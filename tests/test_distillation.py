@@ -218,6 +218,9 @@ def test_distillation_writes_checkpoints_and_logs_every_loss_part_and_the_expert
         assert sorted(losses) == [0, 1] and all(torch.isfinite(torch.tensor(list(losses.values()))))
     assert _scalars(run_dir, EXPERT_SHARE_KEY) == {0: 1.0, 1: 0.5}
     assert _scalars(run_dir, EXPERT_ACTIONS_KEY)[0] == 1.0  # beta 1: every executed action is the expert's
+    for key in ("prior_mean_norm", "prior_sigma", "posterior_shift", "posterior_sigma"):
+        values = _scalars(run_dir, f"Latent/{key}")
+        assert sorted(values) == [0, 1] and all(value > 0 for value in values.values()), key
     assert (run_dir / "params" / "agent.yaml").is_file()
 
 

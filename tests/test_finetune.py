@@ -153,6 +153,9 @@ def test_finetuning_writes_distillation_format_checkpoints_and_logs_both_losses(
     for part in ("surrogate", "value", "distillation_total", "total"):
         values = [event.value for event in events.Scalars(f"Loss/{part}")]
         assert len(values) == 2 and all(torch.isfinite(torch.tensor(values)))
+    for key in ("prior_mean_norm", "prior_sigma", "posterior_sigma"):  # prior path (RL) and posterior (distillation)
+        values = [event.value for event in events.Scalars(f"Latent/{key}")]
+        assert len(values) == 2 and all(value > 0 for value in values), key
 
 
 def test_play_and_the_goal_tasks_load_the_finetuned_policy(workdir, finetuned):

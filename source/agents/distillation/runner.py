@@ -10,7 +10,8 @@ consecutive steps, and adds the rollout's observations to the policy's normalize
 
 Logging (rsl_rl's logger: TensorBoard and the console) covers every loss part (``Loss/<part>``), beta
 (``Distillation/expert_share``) and the share of actions the expert actually executed, episode rewards and lengths,
-and the env's episode metrics such as ``Metrics/goal/goal_error``. ``Policy/mean_std`` is the mean posterior
+the latent's statistics (``Latent/...``, :class:`~interprior.agents.latent.LatentStatistics`) and the env's episode
+metrics such as ``Metrics/goal/goal_error``. ``Policy/mean_std`` is the mean posterior
 standard deviation sigma_q of the latent.
 """
 
@@ -28,7 +29,7 @@ from torch import nn
 from isaaclab.envs import ManagerBasedRLEnv
 
 from interprior.agents.finite import FiniteVecEnvWrapper
-from interprior.agents.latent import LatentPolicy, distillation_loss
+from interprior.agents.latent import LatentPolicy, LatentStatistics, distillation_loss
 from interprior.agents.progress import ProgressLogger
 
 from .checkpoint import check_policy_fits, read_distillation_checkpoint
@@ -69,6 +70,7 @@ class DistillationRunner:
         self.reader = PolicyInputReader(cfg.policy, env.num_envs, self.device)
         self.storage = DistillationStorage(cfg.num_steps_per_env)
         self.generator = torch.Generator().manual_seed(cfg.seed)
+        self.latent_statistics = LatentStatistics()
         self.logger = ProgressLogger(
             log_dir=None if log_dir is None else str(log_dir),
             cfg=cfg.to_dict(),
@@ -98,7 +100,9 @@ class DistillationRunner:
             losses = self._update()
             learn_time = time.time() - start
             self.current_learning_iteration = it
-            self.logger.ep_extras.append({EXPERT_SHARE_KEY: beta, EXPERT_ACTIONS_KEY: expert_fraction})
+            self.logger.ep_extras.append(
+                {EXPERT_SHARE_KEY: beta, EXPERT_ACTIONS_KEY: expert_fraction, **self.latent_statistics.pop()}
+            )
             self.logger.log(
                 it=it,
                 start_it=start_it,
@@ -133,6 +137,7 @@ class DistillationRunner:
                     inputs.goal_present,
                     privileged=inputs.privileged,
                 )
+                self.latent_statistics.add(student)
                 expert_action = self.expert(obs)
                 use_expert = (torch.rand(num_envs, generator=self.generator) < beta).to(self.device)
                 actions = torch.where(use_expert.unsqueeze(-1), expert_action, student.action)

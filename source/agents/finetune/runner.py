@@ -15,8 +15,9 @@ Every iteration collects ``num_steps_per_env`` steps from all envs, then runs ``
 mini-batch of distillation step pairs); with several processes the gradients are averaged over the ranks before
 every step (:mod:`.distributed`). Only rank 0 logs and saves.
 
-Logging (rsl_rl's logger) covers every PPO and distillation loss part, the step size, the action std, the rewards
-and lengths of the RL envs' episodes and the env's episode metrics (averaged over all envs that reset).
+Logging (rsl_rl's logger) covers every PPO and distillation loss part, the step size, the action std, the latent's
+statistics (``Latent/...``), the rewards and lengths of the RL envs' episodes and the env's episode metrics
+(averaged over all envs that reset).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from interprior.agents.distillation.expert import load_expert
 from interprior.agents.distillation.inputs import PolicyInputReader, PolicyInputs
 from interprior.agents.distillation.storage import DistillationStorage, mini_batches
 from interprior.agents.finite import FiniteVecEnvWrapper
-from interprior.agents.latent import LatentPolicy, distillation_loss
+from interprior.agents.latent import LatentPolicy, LatentPolicyOutput, LatentStatistics, distillation_loss
 from interprior.agents.progress import ProgressLogger
 
 from .checkpoint import read_finetune_checkpoint
@@ -117,6 +118,7 @@ class FinetuneRunner:
         self.rl_storage: RolloutStorage | None = None
         self.distillation_storage = DistillationStorage(cfg.num_steps_per_env)
         self.generator = torch.Generator().manual_seed(cfg.seed + group.rank)
+        self.latent_statistics = LatentStatistics()
         self.logger = ProgressLogger(
             log_dir=None if log_dir is None else str(log_dir),
             cfg=cfg.to_dict(),
@@ -152,7 +154,9 @@ class FinetuneRunner:
             losses = self._update()
             learn_time = time.time() - start
             self.current_learning_iteration = it
-            self.logger.ep_extras.append({DISTILLATION_ENVS_KEY: float(self.num_distillation_envs)})
+            self.logger.ep_extras.append(
+                {DISTILLATION_ENVS_KEY: float(self.num_distillation_envs), **self.latent_statistics.pop()}
+            )
             self.logger.log(
                 it=it,
                 start_it=start_it,
@@ -187,8 +191,8 @@ class FinetuneRunner:
         clip = self.policy.cfg.obs_clip
         return self.policy.obs_normalizer(history[:, -1]).clamp(-clip, clip)
 
-    def _act(self, rollout: TensorDict) -> tuple[torch.Tensor, torch.Tensor]:
-        """The action means (E, A) of the policy's prior path on the stored ``rollout`` inputs, and the values (E, 1);
+    def _act(self, rollout: TensorDict) -> tuple[LatentPolicyOutput, torch.Tensor]:
+        """The policy's prior path on the stored ``rollout`` inputs (action means (E, A)) and the values (E, 1);
         updates :attr:`action_distribution` around the means."""
         output = self.policy(
             rollout["history"],
@@ -202,7 +206,7 @@ class FinetuneRunner:
         values = self.critic(
             self._current_obs(rollout["history"]), rollout["goals"], rollout["goal_present"], rollout["task_ids"]
         )
-        return output.action, values
+        return output, values
 
     def _rollout_inputs(self, inputs: PolicyInputs, eps: torch.Tensor) -> TensorDict:
         """The RL envs' policy inputs and eps of one step, as stored in the rollout."""
@@ -222,7 +226,8 @@ class FinetuneRunner:
                 if self.num_rl_envs:
                     transition = RolloutStorage.Transition()
                     transition.observations = self._rollout_inputs(inputs, eps)
-                    _, transition.values = self._act(transition.observations)
+                    output, transition.values = self._act(transition.observations)
+                    self.latent_statistics.add(output)
                     transition.actions = self.action_distribution.sample()
                     transition.actions_log_prob = self.action_distribution.log_prob(transition.actions)
                     transition.distribution_params = self.action_distribution.params
@@ -238,6 +243,7 @@ class FinetuneRunner:
                         task_ids=student_inputs.task_ids,
                         eps=eps[distillation],
                     )
+                    self.latent_statistics.add(student)
                     expert_action = self.expert(obs[distillation])
                     draws = torch.rand(self.num_distillation_envs, generator=self.generator).to(self.device)
                     use_expert = draws < self.cfg.algorithm.expert_share

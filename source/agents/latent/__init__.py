@@ -5,6 +5,7 @@ latent, and the variational distillation loss. See :mod:`.policy` for the inputs
 from .config import DistillationLossCfg, LatentPolicyCfg
 from .losses import DistillationBatch, distillation_loss
 from .policy import LatentPolicy, LatentPolicyOutput
+from .statistics import LatentStatistics
 
 __all__ = [
     "DistillationBatch",
@@ -12,5 +13,6 @@ __all__ = [
     "LatentPolicy",
     "LatentPolicyCfg",
     "LatentPolicyOutput",
+    "LatentStatistics",
     "distillation_loss",
 ]
