@@ -7,8 +7,8 @@ ceiling for this model on this machine. Both are measured in the same run and pr
     python scripts/benchmark.py --num-envs 1 16 64 --steps 100
     python scripts/benchmark.py --num-envs 64 256 --physics default newton_mjc_cpu
 
-``--physics`` names physics presets of the task (``physics=NAME``) or ``newton_mjc_cpu``, the MuJoCo C thread-pool
-prototype of :mod:`interprior.physics` (not a registered preset yet); one table is printed per name.
+``--physics`` names physics presets of the task (``physics=NAME``), for example ``newton_mjc_cpu``, the MuJoCo C
+thread-pool backend of :mod:`interprior.physics`; one table is printed per name.
 """
 
 from __future__ import annotations
@@ -20,10 +20,6 @@ import time
 import numpy as np
 
 
-MUJOCO_CPU_PROTOTYPE = "newton_mjc_cpu"
-"""``--physics`` name of the unregistered MuJoCo C backend: the default preset's settings stepped by MuJoCo C."""
-
-
 def isaaclab_env_steps_per_second(
     task: str, num_envs: int, steps: int, device: str, physics: str = "default"
 ) -> tuple[float, int]:
@@ -32,13 +28,7 @@ def isaaclab_env_steps_per_second(
 
     from interprior.tasks.env_factory import load_env_cfg, open_env
 
-    if physics == MUJOCO_CPU_PROTOTYPE:
-        from interprior.physics import mujoco_cpu_physics
-
-        cfg = load_env_cfg(task, num_envs=num_envs, device=device)
-        cfg.sim.physics = mujoco_cpu_physics(cfg.sim.physics)
-    else:
-        cfg = load_env_cfg(task, num_envs=num_envs, device=device, overrides=[f"physics={physics}"])
+    cfg = load_env_cfg(task, num_envs=num_envs, device=device, overrides=[f"physics={physics}"])
     with open_env(task, num_envs=num_envs, device=device, env_cfg=cfg) as env:
         generator = torch.Generator().manual_seed(0)
         action_dim = env.action_manager.total_action_dim
@@ -88,7 +78,7 @@ def main() -> None:
         "--physics",
         nargs="+",
         default=["default"],
-        help=f"physics presets of the task, or {MUJOCO_CPU_PROTOTYPE} (the MuJoCo C thread-pool prototype)",
+        help="physics presets of the task (physics=NAME), for example default newton_mjc_cpu",
     )
     args = parser.parse_args()
 
