@@ -1,6 +1,6 @@
 """Budgets of the pipeline: environments and learning iterations per stage, and what the evaluation runs.
 
-``quick`` fits a 2-core CPU (the whole recipe on the bundled data in about 20 minutes, most of it physics); ``full``
+``quick`` fits a 2-core CPU (the whole recipe on the bundled data took 13 min 18 s, most of it physics); ``full``
 is sized for a GPU (the scale of InterMimic's and the paper's runs, in iterations of 4096 environments).
 """
 
