@@ -15,7 +15,9 @@ import numpy as np
 import pytest
 import torch
 
-from interprior.physics.mujoco_cpu_solver import contact_frame_forces
+from isaaclab_newton.physics import NewtonManager
+
+from interprior.physics.mujoco_cpu_solver import SolverMuJoCoCpuWorlds, contact_frame_forces, refresh_primitive_bounds
 from interprior.physics.state_layout import state_slice
 from interprior.tasks.env_factory import load_env_cfg, open_env
 
@@ -134,3 +136,108 @@ def test_state_slice_finds_components_where_mj_getState_puts_them():
     np.testing.assert_array_equal(state[state_slice(model, spec, mujoco.mjtState.mjSTATE_QVEL)], data.qvel)
     with pytest.raises(ValueError, match="not a single component"):
         state_slice(model, spec, mujoco.mjtState.mjSTATE_CTRL)
+
+
+def test_resized_primitives_get_the_bounds_mujoco_compiles():
+    scene = """<mujoco><worldbody><geom type="plane" size="5 5 .1"/>
+      <body pos="0 0 1"><freejoint/><inertial pos=".02 -.01 .03" quat=".9 .1 .3 0" mass="2" diaginertia=".1 .2 .3"/>
+        <geom type="{kind}" size="{size}" pos=".05 0 -.02" quat=".8 .2 0 .1"/></body></worldbody></mujoco>"""
+    for kind, small, large in [("box", ".1 .2 .3", ".3 .1 .25"), ("capsule", ".05 .2", ".1 .3"), ("cylinder", ".1 .1", ".2 .05")]:
+        model = mujoco.MjModel.from_xml_string(scene.format(kind=kind, size=small))
+        compiled = mujoco.MjModel.from_xml_string(scene.format(kind=kind, size=large))
+        model.geom_size[1] = compiled.geom_size[1]
+        refresh_primitive_bounds(model, np.array([1]))
+        np.testing.assert_allclose(model.geom_aabb, compiled.geom_aabb, atol=1e-12, err_msg=kind)
+        np.testing.assert_allclose(model.bvh_aabb, compiled.bvh_aabb, atol=1e-12, err_msg=kind)
+
+
+def test_each_world_steps_its_own_randomized_object():
+    """On Track, every reset draws each world's box, mass, inertia, centre of mass and friction; each world's MjModel
+    must carry its own draws."""
+    num_envs = 4
+    cfg = load_env_cfg("InterPrior-Track-v0", num_envs=num_envs, overrides=["physics=newton_mjc_cpu"])
+    with open_env("InterPrior-Track-v0", num_envs=num_envs, env_cfg=cfg) as env:
+        env.reset(seed=0)
+        for _ in range(5):
+            env.step(torch.zeros(num_envs, env.action_manager.total_action_dim))
+        solver = NewtonManager._solver
+        assert isinstance(solver, SolverMuJoCoCpuWorlds)
+        body, geom = solver.mj_model.nbody - 1, solver.mj_model.ngeom - 1  # the object is the last body and geom
+        for name, index in [("geom_size", geom), ("geom_friction", geom), ("body_mass", body), ("body_ipos", body),
+                            ("body_inertia", body)]:
+            per_world = getattr(solver.mjw_model, name).numpy()[:, index]
+            assert len(np.unique(per_world, axis=0)) > 1, f"{name} was not randomized across worlds"
+            stepped = np.stack([getattr(model, name)[index] for model in solver.world_models])
+            np.testing.assert_allclose(stepped, per_world, rtol=1e-6, err_msg=name)
+
+
+CHAOTIC_ENVS = 16
+"""Seeds (one per env) of the chaotic cases: each env gets its own push and its own tumbling box."""
+
+
+def push_and_tumble(physics: str) -> dict[str, np.ndarray]:
+    """On the ``physics`` preset, push every humanoid over and drop every box from 0.5 m at a random orientation and
+    spin (same draws on both backends), then watch 2 s.
+
+    Returns per env (CHAOTIC_ENVS,): ``fall_time`` (s) until the pelvis is below 0.5 m, ``lying_height`` (m) of the
+    pelvis at the end, ``rest_time`` (s) from which the box stays within 2 cm of where it ends (a position criterion:
+    a resting box on MuJoCo Warp shows single-step speed spikes of several cm/s), ``rest_height`` (m) of the box
+    centre and ``box_force`` (N) the vertical contact force on it at the end, with ``box_weight`` (N).
+    """
+    generator = torch.Generator().manual_seed(0)
+    cfg = load_env_cfg(TASK, num_envs=CHAOTIC_ENVS, overrides=[f"physics={physics}"])
+    cfg.episode_length_s = 100.0
+    cfg.terminations.fall = None
+    with open_env(TASK, num_envs=CHAOTIC_ENVS, env_cfg=cfg) as env:
+        env.reset(seed=0)
+        humanoid, box = env.scene["humanoid"], env.scene["object"]
+        ids = torch.arange(CHAOTIC_ENVS)
+        heading = 2 * torch.pi * torch.rand(CHAOTIC_ENVS, generator=generator)
+        push = torch.zeros(CHAOTIC_ENVS, 6)
+        push[:, 0], push[:, 1] = 2.0 * torch.cos(heading), 2.0 * torch.sin(heading)
+        humanoid.write_root_velocity_to_sim_index(root_velocity=push, env_ids=ids)
+        pose = box.data.root_pose_w.torch.clone()
+        pose[:, 2] += 0.5
+        pose[:, 3:] = torch.nn.functional.normalize(torch.randn(CHAOTIC_ENVS, 4, generator=generator), dim=-1)
+        spin = torch.cat([torch.zeros(CHAOTIC_ENVS, 3), 4.0 * torch.randn(CHAOTIC_ENVS, 3, generator=generator)], -1)
+        box.write_root_pose_to_sim_index(root_pose=pose, env_ids=ids)
+        box.write_root_velocity_to_sim_index(root_velocity=spin, env_ids=ids)
+        hold = torch.zeros(CHAOTIC_ENVS, env.action_manager.total_action_dim)
+        pelvis, box_position = [], []
+        for _ in range(2 * SECOND):
+            env.step(hold)
+            pelvis.append(humanoid.data.root_pos_w.torch[:, 2].numpy().copy())
+            box_position.append(box.data.root_pos_w.torch.numpy().copy())
+        box_force = env.scene["object_contacts"].data.net_forces_w.torch[:, 0, 2].numpy().copy()
+        box_weight = box.data.default_mass.torch.sum(-1).numpy() * 9.81
+    pelvis, box_position = np.stack(pelvis), np.stack(box_position)
+    away = np.linalg.norm(box_position - box_position[-1], axis=-1) > 0.02
+    last_away = np.where(away.any(0), len(away) - 1 - np.argmax(away[::-1], axis=0), -1)
+    return {
+        "fall_time": (np.argmax(pelvis < 0.5, axis=0) + 1) / SECOND,
+        "fell": (pelvis < 0.5).any(0),
+        "lying_height": pelvis[-1],
+        "rest_time": (last_away + 1) / SECOND,
+        "rest_height": box_position[-1, :, 2],
+        "box_force": box_force,
+        "box_weight": box_weight,
+    }
+
+
+@pytest.fixture(scope="module")
+def chaotic() -> dict[str, dict[str, np.ndarray]]:
+    return {"mjwarp": push_and_tumble("newton_mjwarp"), "mujoco_cpu": push_and_tumble("newton_mjc_cpu")}
+
+
+def test_falls_and_tumbles_match_mujoco_warp_in_distribution(chaotic):
+    """Chaotic cases agree in distribution over 16 seeds: mean fall time within 0.1 s, mean lying pelvis height
+    within 3 cm, mean box rest time within 0.25 s and the resting heights (which face the box lands on) within 1 cm
+    on average; every box rests on the ground carrying its weight within 5 %."""
+    warp, cpu = chaotic["mjwarp"], chaotic["mujoco_cpu"]
+    assert cpu["fell"].all() and warp["fell"].all()
+    assert abs(cpu["fall_time"].mean() - warp["fall_time"].mean()) < 0.1
+    assert abs(cpu["lying_height"].mean() - warp["lying_height"].mean()) < 0.03
+    assert (cpu["rest_time"] < 1.5).all() and (warp["rest_time"] < 1.5).all()  # every box came to rest
+    assert abs(cpu["rest_time"].mean() - warp["rest_time"].mean()) < 0.25
+    assert abs(np.sort(cpu["rest_height"]) - np.sort(warp["rest_height"])).mean() < 0.01
+    np.testing.assert_allclose(cpu["box_force"], cpu["box_weight"], rtol=0.05)

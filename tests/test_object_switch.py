@@ -1,7 +1,7 @@
 """Switching each world's box at reset on Newton: each world rests, weighs and bears load as its own library box.
 
-One ``InterPrior-Scene-v0`` instance with the :class:`ObjectSwitch` event term serves the module; each test sets
-its worlds' objects itself.
+One ``InterPrior-Scene-v0`` instance with the :class:`ObjectSwitch` event term serves the module per physics backend
+(MuJoCo Warp, and MuJoCo C stepping each world with its own model); each test sets its worlds' objects itself.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ GRAVITY = 9.81
 BOXES = ("box_small", "box_medium", "box_large", "plate")
 
 
-@pytest.fixture(scope="module")
-def env():
-    cfg = load_env_cfg("InterPrior-Scene-v0", num_envs=len(BOXES))
+@pytest.fixture(scope="module", params=["newton_mjwarp", "newton_mjc_cpu"])
+def env(request):
+    cfg = load_env_cfg("InterPrior-Scene-v0", num_envs=len(BOXES), overrides=[f"physics={request.param}"])
     cfg.terminations.fall = None  # watch the physics; no resets behind the test's back
     cfg.events.object_switch = EventTermCfg(
         func=ObjectSwitch, mode="reset", params={"asset_cfg": SceneEntityCfg("object"), "names": BOXES}

@@ -15,12 +15,18 @@ Contacts: ``rollout`` keeps no per-world contact data, so :meth:`SolverMuJoCoCpu
 per env step when the scene has contact sensors) re-evaluates each world's last step with ``mj_forward`` on the state
 and inputs it started from and reports its contacts in Newton's format, as Newton's own MuJoCo Warp conversion does.
 
-Limits of this prototype: the solver is cold-started every step (``rollout`` does not return ``qacc_warmstart``), and
-per-world model properties must be equal across worlds (all worlds share one ``MjModel``).
+Model properties: every world steps its own copy of the template ``MjModel``. Whenever Newton updates the MuJoCo Warp
+model (``notify_model_changed``: object switches, mass, inertia and friction randomization), the rows that changed are
+copied into the worlds' copies, and the bounds the broadphase reads (``geom_aabb``, the body's ``bvh_aabb``) follow a
+resized primitive geom.
+
+Limits: the solver is cold-started every step (``rollout`` does not return ``qacc_warmstart``); a resized geom's
+bounds are refreshed only for primitive geoms that are their body's only geom (every body of the HOI scene).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -43,15 +49,24 @@ CONTROL_SPEC = int(
 )
 """Inputs handed to ``rollout`` per step: actuator controls, joint forces and body wrenches."""
 
-PER_WORLD_FIELDS = frozenset({"qpos0", "qpos_spring"})
-"""MuJoCo Warp model fields that differ between worlds by design (they hold each env's origin) and are not mirrored."""
+ORIGIN_FIELDS = frozenset({"qpos0", "qpos_spring"})
+"""MuJoCo Warp model fields that hold each env's origin (free joints' reference poses); not mirrored, since MuJoCo C
+steps every world in the template's frame."""
 
-WORLD_TOLERANCE = 1e-4
-"""Relative difference below which a mirrored field counts as equal across worlds (float32 noise in derived constants,
-e.g. ``actuator_acc0`` evaluated at each world's own origin)."""
+INERTIAL_FRAME_FIELDS = ("body_ipos", "body_inertia", "body_iquat")
+"""Fields whose change invalidates MuJoCo's cached inertial-frame shortcuts (``body_sameframe``, ``body_simple``)."""
 
-NEWTON_SYNCED_FIELDS = frozenset({"body_inertia", "body_iquat"})
-"""Fields mirrored by Newton's own inertia sync, which also invalidates MuJoCo's cached inertial-frame metadata."""
+GEOM_FRAME_FIELDS = ("geom_size", "geom_pos", "geom_quat")
+"""Geom fields whose change moves the geom's bounding boxes."""
+
+PRIMITIVE_HALF_EXTENT = {
+    int(mujoco.mjtGeom.mjGEOM_SPHERE): lambda size: size[[0, 0, 0]],
+    int(mujoco.mjtGeom.mjGEOM_CAPSULE): lambda size: size[[0, 0, 0]] + np.array([0.0, 0.0, size[1]]),
+    int(mujoco.mjtGeom.mjGEOM_ELLIPSOID): lambda size: size[:3],
+    int(mujoco.mjtGeom.mjGEOM_CYLINDER): lambda size: size[[0, 0, 1]],
+    int(mujoco.mjtGeom.mjGEOM_BOX): lambda size: size[:3],
+}
+"""Half extents (3,) of a primitive geom's box in its own frame, from its ``geom_size`` (3,)."""
 
 
 class SolverMuJoCoCpuWorlds(SolverMuJoCo):
@@ -66,16 +81,26 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
     def __init__(self, model: Model, *, num_threads: int | None = None, **kwargs):
         if kwargs.pop("use_mujoco_cpu", False):
             raise ValueError("SolverMuJoCoCpuWorlds: use_mujoco_cpu must be False; this solver steps MuJoCo C itself")
-        self._mirrored_fields: tuple[str, ...] = ()
+        self._world_models: list[mujoco.MjModel] = []
         super().__init__(model, separate_worlds=True, use_mujoco_cpu=False, **kwargs)
-        self._mirrored_fields = self._batched_model_fields()
-        self._mirror_world_model()
-
         num_worlds = self.mjw_data.nworld
+        self._world_models = [copy.deepcopy(self.mj_model) for _ in range(num_worlds)]
+        """The ``MjModel`` each world steps: the template with that world's properties."""
+        self._mirrored = {
+            name: np.repeat(getattr(self.mj_model, name)[None], num_worlds, axis=0) for name in self._batched_model_fields()
+        }
+        """Per mirrored field, (num_worlds, *shape) the values last copied into the worlds' models."""
+        self._geom_body = np.eye(self.mj_model.nbody, dtype=bool)[self.mj_model.geom_bodyid]
+        """(ngeom, nbody) whether a geom belongs to a body."""
+        self._timestep = self.mj_model.opt.timestep
+        self._constants_stale = False
+        """Whether Newton asked for the qpos0-dependent constants since the last mirror (see
+        :meth:`_set_const_0_with_physical_meaninertia`)."""
+        self._mirror_world_models()
+
         num_threads = num_threads or os.cpu_count() or 1
         self._pool = rollout.Rollout(nthread=num_threads)
         self._thread_data = [mujoco.MjData(self.mj_model) for _ in range(num_threads)]
-        self._world_models = [self.mj_model] * num_worlds  # rollout takes one model per world; all share the template
 
         template_state = np.empty(mujoco.mj_stateSize(self.mj_model, INITIAL_STATE_SPEC))
         mujoco.mj_getState(self.mj_model, self.mj_data, template_state, INITIAL_STATE_SPEC)
@@ -88,16 +113,21 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         self._ctrl = state_slice(self.mj_model, CONTROL_SPEC, mujoco.mjtState.mjSTATE_CTRL)
         self._qfrc = state_slice(self.mj_model, CONTROL_SPEC, mujoco.mjtState.mjSTATE_QFRC_APPLIED)
         self._xfrc = state_slice(self.mj_model, CONTROL_SPEC, mujoco.mjtState.mjSTATE_XFRC_APPLIED)
-        self._contact_pool = ThreadPoolExecutor(max_workers=num_threads)
+        self._threads = ThreadPoolExecutor(max_workers=num_threads)
         self._geom_shapes = self.mjc_geom_to_newton_shape.numpy()
         """(num_worlds, ngeom) Newton shape id of each MuJoCo geom per world (-1: none)."""
         self._warned_contacts = False
+
+    @property
+    def world_models(self) -> tuple[mujoco.MjModel, ...]:
+        """The ``MjModel`` each world steps (read them; Newton's model is where properties are changed)."""
+        return tuple(self._world_models)
 
     def _batched_model_fields(self) -> tuple[str, ...]:
         """Names of MuJoCo Warp model arrays of shape ``(num_worlds or 1, *shape in MjModel)`` to mirror."""
         names = []
         for name in dir(self.mj_model):
-            if name.startswith("_") or name in PER_WORLD_FIELDS or name in NEWTON_SYNCED_FIELDS:
+            if name.startswith("_") or name in ORIGIN_FIELDS:
                 continue
             template = getattr(self.mj_model, name, None)
             batched = getattr(self.mjw_model, name, None)
@@ -107,33 +137,70 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
                 names.append(name)
         return tuple(names)
 
-    def _mirror_world_model(self) -> None:
-        """Copy the (world-uniform) MuJoCo Warp model properties Newton maintains into the shared ``MjModel``.
+    def _mirror_world_models(self) -> np.ndarray:
+        """Copy every world's MuJoCo Warp model fields that changed since the last call into that world's ``MjModel``,
+        then refresh what depends on them (inertial-frame shortcuts of changed bodies, bounds of resized geoms).
+        Returns the indices of the worlds that changed."""
+        num_worlds = len(self._world_models)
+        changed: dict[str, np.ndarray] = {}
+        for name, mirrored in self._mirrored.items():
+            values = getattr(self.mjw_model, name).numpy()
+            values = np.broadcast_to(values, (num_worlds, *values.shape[1:]))
+            rows = (values != mirrored).reshape(num_worlds, values.shape[1], -1).any(-1)  # (num_worlds, rows)
+            for world in np.flatnonzero(rows.reshape(num_worlds, -1).any(-1)):
+                getattr(self._world_models[world], name)[...] = values[world]
+            mirrored[...] = values
+            changed[name] = rows
+        moved_frames = np.logical_or.reduce([changed[name] for name in INERTIAL_FRAME_FIELDS])
+        for world in np.flatnonzero(moved_frames.any(-1)):
+            invalidate_inertial_frames(self._world_models[world], np.flatnonzero(moved_frames[world]))
+        moved_geoms = np.logical_or.reduce([changed[name] for name in GEOM_FRAME_FIELDS])  # (num_worlds, ngeom)
+        moved_bounds = moved_frames | (moved_geoms @ self._geom_body)
+        for world in np.flatnonzero(moved_bounds.any(-1)):
+            refresh_primitive_bounds(self._world_models[world], np.flatnonzero(moved_bounds[world]))
+        return np.flatnonzero(np.logical_or.reduce([rows.any(-1) for rows in changed.values()]))
 
-        Raises:
-            NotImplementedError: a property differs between worlds, which one shared ``MjModel`` cannot represent.
+    def _set_const_0_with_physical_meaninertia(self) -> None:
+        """Defer the qpos0-dependent constants (``dof_invweight0``, ``body_invweight0``, ``actuator_acc0``, ...) to
+        MuJoCo C's ``mj_setConst`` on the worlds that changed, run after the mirror.
+
+        Newton computes them with MuJoCo Warp's ``set_const_0`` for all worlds, which launches a kernel per dof: about
+        0.3 s per call on a CPU, at every reset that randomizes a mass. MuJoCo Warp's copies of these constants are left
+        as they are (nothing steps them). During construction Newton's own computation runs.
         """
-        for name in self._mirrored_fields:
-            per_world = getattr(self.mjw_model, name).numpy()
-            if not np.isclose(per_world, per_world[:1], rtol=WORLD_TOLERANCE, atol=0.0, equal_nan=True).all():
-                raise NotImplementedError(
-                    f"SolverMuJoCoCpuWorlds: model field {name!r} differs between worlds; "
-                    "per-world model properties are not supported by the MuJoCo C backend yet"
-                )
-            getattr(self.mj_model, name)[...] = per_world[0]
-        self._sync_mjw_inertias_to_mjc_cpu()
+        if not self._world_models:
+            super()._set_const_0_with_physical_meaninertia()
+            return
+        self._constants_stale = True
+
+    def _set_world_constants(self, worlds: np.ndarray) -> None:
+        """``mj_setConst`` on the models of ``worlds`` (indices), split over the stepping threads."""
+        chunks = np.array_split(worlds, len(self._thread_data))
+
+        def set_constants(chunk: np.ndarray, data: mujoco.MjData) -> None:
+            for world in chunk:
+                mujoco.mj_setConst(self._world_models[world], data)
+
+        list(self._threads.map(set_constants, chunks, self._thread_data))
 
     def notify_model_changed(self, flags: ModelFlags | int) -> None:
-        """Let Newton update the MuJoCo Warp model, then mirror it into the ``MjModel`` the threads step."""
+        """Let Newton update the MuJoCo Warp model, mirror it into the worlds' ``MjModel`` and recompute the changed
+        worlds' constants if Newton asked for them."""
         super().notify_model_changed(flags)
-        if self._mirrored_fields:
-            self._mirror_world_model()
+        if self._world_models:
+            changed = self._mirror_world_models()
+            if self._constants_stale:
+                self._set_world_constants(changed)
+                self._constants_stale = False
 
     def step(self, state_in: State, state_out: State, control: Control, contacts: Contacts, dt: float) -> None:
         """Advance every world by ``dt`` seconds with one ``mj_step`` each, reading and writing Newton state."""
         self._apply_mjc_control(self.model, state_in, control, self.mjw_data)
         self._update_mjc_data(self.mjw_data, self.model, state_in)
-        self.mj_model.opt.timestep = dt
+        if dt != self._timestep:
+            for world_model in self._world_models:
+                world_model.opt.timestep = dt
+            self._timestep = dt
         self._step_worlds()
         self._update_newton_state(self.model, state_out, self.mjw_data, state_prev=state_in)
         self._step += 1
@@ -196,7 +263,7 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         torque (N m) on shape 0 in the world frame; all float32.
         """
         chunks = np.array_split(np.arange(self.mjw_data.nworld), len(self._thread_data))
-        per_world = [found for chunk in self._contact_pool.map(self._world_contacts, chunks, self._thread_data) for found in chunk]
+        per_world = [found for chunk in self._threads.map(self._world_contacts, chunks, self._thread_data) for found in chunk]
         if not per_world:
             return {"shape0": np.zeros(0, np.int32)}
         efc_offsets = np.cumsum([0] + [len(found["efc_force"]) for found in per_world[:-1]])
@@ -230,8 +297,9 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         """Per world of ``worlds`` that has contacts: its contacts' geometry, constraint rows and forces, after
         ``mj_forward`` in ``data`` on the state and inputs its last step started from (zero warmstart, as ``rollout``
         steps: the same contacts and forces, exactly for the Euler and implicit-fast integrators)."""
-        model, found = self.mj_model, []
+        found = []
         for world in worlds:
+            model = self._world_models[world]
             mujoco.mj_setState(model, data, self._initial_state[world], INITIAL_STATE_SPEC)
             mujoco.mj_setState(model, data, self._controls[world, 0], CONTROL_SPEC)
             data.qacc_warmstart[:] = 0.0
@@ -259,7 +327,36 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
     def close(self) -> None:
         """Stop the stepping and contact threads."""
         self._pool.close()
-        self._contact_pool.shutdown()
+        self._threads.shutdown()
+
+
+def invalidate_inertial_frames(model: mujoco.MjModel, bodies: np.ndarray) -> None:
+    """Make MuJoCo compute the inertial frames of ``bodies`` (indices) in full instead of trusting compile-time
+    shortcuts, which no longer hold once their ``body_inertia`` or ``body_iquat`` were rewritten (as Newton does for
+    its own CPU model)."""
+    model.body_sameframe[bodies] = int(mujoco.mjtSameFrame.mjSAMEFRAME_NONE)
+    model.body_simple[bodies] = 0
+    model.dof_simplenum[:] = 0
+
+
+def refresh_primitive_bounds(model: mujoco.MjModel, bodies: np.ndarray) -> None:
+    """Recompute the bounding boxes the broadphase reads from ``geom_size``, ``geom_pos``, ``geom_quat`` and the
+    body's inertial frame (``body_ipos``, ``body_iquat``), for each of ``bodies`` (indices) whose only geom is a
+    primitive: its ``geom_aabb`` (geom frame) and its body's ``bvh_aabb`` (inertial frame). Other bodies keep their
+    compiled bounds."""
+    for body in bodies:
+        geom = model.body_geomadr[body]
+        half_extent = PRIMITIVE_HALF_EXTENT.get(int(model.geom_type[geom])) if model.body_geomnum[body] == 1 else None
+        if half_extent is None or model.body_bvhnum[body] != 1:
+            continue
+        model.geom_aabb[geom] = np.concatenate([np.zeros(3), half_extent(model.geom_size[geom])])
+        inertial, geom_frame = np.empty(9), np.empty(9)
+        mujoco.mju_quat2Mat(inertial, model.body_iquat[body])
+        mujoco.mju_quat2Mat(geom_frame, model.geom_quat[geom])
+        inertial = inertial.reshape(3, 3)
+        centre = inertial.T @ (model.geom_pos[geom] - model.body_ipos[body])
+        half = np.abs(inertial.T @ geom_frame.reshape(3, 3)) @ model.geom_aabb[geom, 3:]
+        model.bvh_aabb[model.body_bvhadr[body]] = np.concatenate([centre, half])
 
 
 def contact_frame_forces(

@@ -2,7 +2,8 @@
 
 ``default`` is Newton with the MuJoCo Warp solver, which runs kit-less on the CPU. ``newton_mjc_cpu`` keeps Newton's
 model, state and sensors but steps every world with the MuJoCo C library on all cores (:mod:`interprior.physics`:
-several times faster on a CPU; per-world model properties such as Track's box switch are not supported yet).
+several times faster on a CPU; each world steps its own copy of the MuJoCo model, so per-world properties such as
+Track's box switch and object randomization carry over).
 ``physx`` is PhysX through Isaac Sim, for users with an RTX GPU and Isaac Sim installed.
 """
 
