@@ -5,10 +5,10 @@ An env-step is one control step: ``decimation`` physics steps of 1/120 s. The Is
 ceiling for this model on this machine. Both are measured in the same run and printed with their ratio.
 
     python scripts/benchmark.py --num-envs 1 16 64 --steps 100
-    python scripts/benchmark.py --num-envs 64 256 --physics default newton_mjc_cpu
+    python scripts/benchmark.py --task InterPrior-Track-v0 --num-envs 64 256 1024 --steps 50
 
-``--physics`` names physics presets of the task (``physics=NAME``), for example ``newton_mjc_cpu``, the MuJoCo C
-thread-pool backend of :mod:`interprior.physics`; one table is printed per name.
+``--physics`` names physics presets of the task (``physics=NAME``), by default ``newton_mjwarp`` (MuJoCo Warp) and
+``newton_mjc_cpu`` (the MuJoCo C thread-pool backend of :mod:`interprior.physics`); one table is printed per name.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 
 
 def isaaclab_env_steps_per_second(
-    task: str, num_envs: int, steps: int, device: str, physics: str = "default"
+    task: str, num_envs: int, steps: int, device: str, physics: str
 ) -> tuple[float, int]:
     """Env-steps/s of ``task`` on ``physics`` with ``num_envs`` envs under small random actions, and its decimation."""
     import torch
@@ -77,8 +77,8 @@ def main() -> None:
     parser.add_argument(
         "--physics",
         nargs="+",
-        default=["default"],
-        help="physics presets of the task (physics=NAME), for example default newton_mjc_cpu",
+        default=["newton_mjwarp", "newton_mjc_cpu"],
+        help="physics presets of the task (physics=NAME)",
     )
     args = parser.parse_args()
 

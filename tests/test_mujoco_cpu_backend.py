@@ -20,6 +20,7 @@ from isaaclab_newton.physics import NewtonManager
 from interprior.physics.mujoco_cpu_solver import SolverMuJoCoCpuWorlds, contact_frame_forces, refresh_primitive_bounds
 from interprior.physics.state_layout import state_slice
 from interprior.tasks.env_factory import load_env_cfg, open_env
+from interprior.tasks.hoi.physics import PHYSICS_STEPS_PER_CONTROL_STEP
 
 TASK = "InterPrior-Scene-v0"
 NUM_ENVS = 4
@@ -241,3 +242,36 @@ def test_falls_and_tumbles_match_mujoco_warp_in_distribution(chaotic):
     assert abs(cpu["rest_time"].mean() - warp["rest_time"].mean()) < 0.25
     assert abs(np.sort(cpu["rest_height"]) - np.sort(warp["rest_height"])).mean() < 0.01
     np.testing.assert_allclose(cpu["box_force"], cpu["box_weight"], rtol=0.05)
+
+
+def contact_readings(contact_interval: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """Scene on the MuJoCo C backend reporting contacts every ``contact_interval`` physics steps: the interval the
+    solver was built with, and the vertical contact forces (N) on the boxes (20, NUM_ENVS) and summed over the
+    humanoids' bodies (20, NUM_ENVS) after each of 20 env-steps of random actions, the even envs' boxes dropped."""
+    cfg = load_env_cfg(TASK, num_envs=NUM_ENVS, overrides=["physics=newton_mjc_cpu"])
+    cfg.sim.physics.solver_cfg.contact_interval = contact_interval
+    generator = torch.Generator().manual_seed(0)
+    with open_env(TASK, num_envs=NUM_ENVS, env_cfg=cfg) as env:
+        env.reset(seed=0)
+        box = env.scene["object"]
+        dropped = torch.arange(NUM_ENVS)[DROPPED]
+        pose = box.data.root_pose_w.torch[dropped].clone()
+        pose[:, 2] += DROP_HEIGHT
+        box.write_root_pose_to_sim_index(root_pose=pose, env_ids=dropped)
+        box_forces, humanoid_forces = [], []
+        for _ in range(20):
+            env.step(0.2 * torch.randn(NUM_ENVS, env.action_manager.total_action_dim, generator=generator))
+            box_forces.append(env.scene["object_contacts"].data.net_forces_w.torch[:, 0, 2].numpy().copy())
+            humanoid_forces.append(env.scene["humanoid_contacts"].data.net_forces_w.torch[..., 2].sum(-1).numpy().copy())
+        return NewtonManager._solver.contact_interval, np.stack(box_forces), np.stack(humanoid_forces)
+
+
+def test_contacts_reported_once_per_control_step_read_as_after_every_physics_step():
+    """The preset reports contacts after the last physics step of each control step only; what the sensors read
+    after each env-step is the same as when contacts are reported after every physics step."""
+    interval, box_every_control_step, humanoid_every_control_step = contact_readings(PHYSICS_STEPS_PER_CONTROL_STEP)
+    assert interval == PHYSICS_STEPS_PER_CONTROL_STEP > 1
+    _, box_every_step, humanoid_every_step = contact_readings(1)
+    assert np.abs(box_every_step).max() > 1.0 and np.abs(box_every_step[3, DROPPED]).max() < 1e-3  # landings seen
+    np.testing.assert_allclose(box_every_control_step, box_every_step, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(humanoid_every_control_step, humanoid_every_step, rtol=1e-5, atol=1e-4)

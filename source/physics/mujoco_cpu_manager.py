@@ -1,7 +1,9 @@
 """Isaac Lab plumbing for :class:`SolverMuJoCoCpuWorlds`: its solver cfg and the Newton manager that builds it.
 
 Isaac Lab picks the physics manager from ``NewtonCfg.solver_cfg.class_type``, so selecting this backend is
-``NewtonCfg(solver_cfg=MujocoCpuSolverCfg(...))``. The manager is Newton's MuJoCo Warp manager with the solver swapped.
+``NewtonCfg(solver_cfg=MujocoCpuSolverCfg(...))``. The manager is Newton's MuJoCo Warp manager with the solver swapped
+on a CPU device; on a CUDA device it keeps Newton's MuJoCo Warp solver (and CUDA graphs), which is faster there, so one
+preset serves both devices.
 """
 
 from __future__ import annotations
@@ -16,19 +18,25 @@ from .mujoco_cpu_solver import SolverMuJoCoCpuWorlds
 
 
 class NewtonMujocoCpuManager(NewtonMJWarpManager):
-    """Newton physics manager whose solver steps every world with the MuJoCo C library on a thread pool."""
+    """Newton physics manager whose solver steps every world with the MuJoCo C library on a thread pool (CPU devices;
+    MuJoCo Warp on CUDA devices)."""
 
     @classmethod
-    def _create_solver(cls, model: Model, solver_cfg: MujocoCpuSolverCfg) -> SolverMuJoCoCpuWorlds:
-        """Build the solver from the cfg fields :class:`SolverMuJoCo` accepts, plus the thread count."""
+    def _create_solver(cls, model: Model, solver_cfg: MujocoCpuSolverCfg) -> SolverMuJoCo:
+        """On a CPU device, the MuJoCo C solver from the cfg fields :class:`SolverMuJoCo` accepts, plus the thread
+        count and contact interval; on a CUDA device, Newton's MuJoCo Warp solver."""
+        if model.device.is_cuda:
+            return super()._create_solver(model, solver_cfg)
         kwargs = cls._filter_solver_kwargs(SolverMuJoCo, solver_cfg)
         kwargs.pop("ls_parallel", None)
-        return SolverMuJoCoCpuWorlds(model, num_threads=solver_cfg.num_threads, **kwargs)
+        return SolverMuJoCoCpuWorlds(
+            model, num_threads=solver_cfg.num_threads, contact_interval=solver_cfg.contact_interval, **kwargs
+        )
 
     @classmethod
     def _supports_cuda_graph_capture(cls) -> bool:
-        """MuJoCo C steps on the host: nothing to capture."""
-        return False
+        """MuJoCo C steps on the host: nothing to capture; MuJoCo Warp on a CUDA device as Newton captures it."""
+        return not isinstance(cls._solver, SolverMuJoCoCpuWorlds) and super()._supports_cuda_graph_capture()
 
     @classmethod
     def _solver_specific_clear(cls) -> None:
@@ -50,12 +58,18 @@ class MujocoCpuSolverCfg(MJWarpSolverCfg):
     num_threads: int | None = None
     """Threads that step the worlds; ``None`` uses every core."""
 
+    contact_interval: int = 1
+    """Report contacts to the contact sensors after every this many physics steps: the env's decimation when its
+    contact sensors keep no history (they are read once per control step); 1 reports after every step."""
 
-def mujoco_cpu_physics(mjwarp: NewtonCfg, num_threads: int | None = None) -> NewtonCfg:
-    """``mjwarp``'s Newton settings and MuJoCo options, with every world stepped by MuJoCo C on ``num_threads``."""
+
+def mujoco_cpu_physics(mjwarp: NewtonCfg, num_threads: int | None = None, contact_interval: int = 1) -> NewtonCfg:
+    """``mjwarp``'s Newton settings and MuJoCo options, with every world stepped by MuJoCo C on ``num_threads`` and
+    contacts reported every ``contact_interval`` physics steps."""
     options = mjwarp.solver_cfg.to_dict()
     for metadata in ("class_type", "solver_type"):
         options.pop(metadata)
     return mjwarp.replace(
-        solver_cfg=MujocoCpuSolverCfg(**options, num_threads=num_threads), use_cuda_graph=False, class_type=None
+        solver_cfg=MujocoCpuSolverCfg(**options, num_threads=num_threads, contact_interval=contact_interval),
+        class_type=None,
     )

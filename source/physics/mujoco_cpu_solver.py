@@ -11,17 +11,22 @@ and write. One physics step is:
 4. the new ``qpos``/``qvel`` go back into the buffers and Newton kernels write them, and forward kinematics, to the
    Newton state.
 
-Contacts: ``rollout`` keeps no per-world contact data, so :meth:`SolverMuJoCoCpuWorlds.update_contacts` (called once
-per env step when the scene has contact sensors) re-evaluates each world's last step with ``mj_forward`` on the state
-and inputs it started from and reports its contacts in Newton's format, as Newton's own MuJoCo Warp conversion does.
+Contacts: ``rollout`` keeps no per-world contact data, so :meth:`SolverMuJoCoCpuWorlds.update_contacts` (called after
+every physics step when the scene has contact sensors) re-evaluates each world's last step with ``mj_forward`` on the
+state and inputs it started from and reports its contacts in Newton's format, as Newton's own MuJoCo Warp conversion
+does. This costs about as much as the step itself, so with ``contact_interval`` N it is done after every N-th physics
+step only (N = the env's decimation: contact sensors without history are read once per control step) and the other
+calls leave the last report in place.
 
 Model properties: every world steps its own copy of the template ``MjModel``. Whenever Newton updates the MuJoCo Warp
 model (``notify_model_changed``: object switches, mass, inertia and friction randomization), the rows that changed are
-copied into the worlds' copies, and the bounds the broadphase reads (``geom_aabb``, the body's ``bvh_aabb``) follow a
-resized primitive geom.
+copied into the worlds' copies, the bounds the broadphase reads (``geom_aabb``, the body's ``bvh_aabb``) follow a
+resized primitive geom, and the derived constants (``mj_setConst``) are recomputed by MuJoCo C for the worlds that
+changed, in place of MuJoCo Warp's ``set_const_0`` (a kernel launch per dof: 0.3 s per reset on a CPU).
 
 Limits: the solver is cold-started every step (``rollout`` does not return ``qacc_warmstart``); a resized geom's
-bounds are refreshed only for primitive geoms that are their body's only geom (every body of the HOI scene).
+bounds are refreshed only for primitive geoms that are their body's only geom (every body of the HOI scene); global
+options (``opt``: gravity, wind) are the template's and are not mirrored.
 """
 
 from __future__ import annotations
@@ -75,15 +80,23 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
     Args:
         model: The Newton model (any number of identical worlds).
         num_threads: Threads of the stepping pool; ``None`` uses every core.
+        contact_interval: Report contacts after every this many physics steps (counted from construction).
         **kwargs: Passed to :class:`SolverMuJoCo`, which builds one MuJoCo Warp world per Newton world.
     """
 
-    def __init__(self, model: Model, *, num_threads: int | None = None, **kwargs):
+    def __init__(self, model: Model, *, num_threads: int | None = None, contact_interval: int = 1, **kwargs):
         if kwargs.pop("use_mujoco_cpu", False):
             raise ValueError("SolverMuJoCoCpuWorlds: use_mujoco_cpu must be False; this solver steps MuJoCo C itself")
+        if contact_interval < 1:
+            raise ValueError(f"SolverMuJoCoCpuWorlds: contact_interval must be at least 1, got {contact_interval}")
+        self.contact_interval = contact_interval
+        """Physics steps between two contact reports (1: after every step)."""
         self._world_models: list[mujoco.MjModel] = []
         super().__init__(model, separate_worlds=True, use_mujoco_cpu=False, **kwargs)
         num_worlds = self.mjw_data.nworld
+        # a diverged world keeps its NaN, as on MuJoCo Warp, for the task's termination to catch; MuJoCo C would
+        # otherwise silently reset it to the template's initial state
+        self.mj_model.opt.disableflags |= int(mujoco.mjtDisableBit.mjDSBL_AUTORESET)
         self._world_models = [copy.deepcopy(self.mj_model) for _ in range(num_worlds)]
         """The ``MjModel`` each world steps: the template with that world's properties."""
         self._mirrored = {
@@ -231,7 +244,10 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
 
     def update_contacts(self, contacts: Contacts, state: State | None = None) -> None:
         """Write every world's contacts of its last physics step into ``contacts`` (what contact sensors read):
-        the pair of Newton shapes, the normal, the contact points in the bodies' frames and the force on shape 0."""
+        the pair of Newton shapes, the normal, the contact points in the bodies' frames and the force on shape 0.
+        Between every ``contact_interval``-th physics step ``contacts`` keeps its last report."""
+        if self._step % self.contact_interval:
+            return
         found = self._last_step_contacts()
         count = len(found["shape0"])
         if count > contacts.rigid_contact_max:

@@ -24,7 +24,7 @@ from interprior.assets.humanoid import HUMANOID_CFG
 from interprior.assets.object_cfg import object_cfg
 
 from . import mdp
-from .physics import HoiPhysicsCfg
+from .physics import PHYSICS_STEPS_PER_CONTROL_STEP, HoiPhysicsCfg
 
 GROUND_THICKNESS = 0.2
 """Thickness of the static ground slab whose top face is the plane z = 0 (m)."""
@@ -115,7 +115,7 @@ class HoiEnvCfg(ManagerBasedRLEnvCfg):
     terminations: TerminationsCfg = TerminationsCfg()
 
     def __post_init__(self):
-        self.decimation = 4
+        self.decimation = PHYSICS_STEPS_PER_CONTROL_STEP
         self.episode_length_s = 10.0
         self.sim.dt = 1.0 / 120.0
         self.sim.render_interval = self.decimation

@@ -1,9 +1,9 @@
 """Physics backends for the HOI tasks, selected with Isaac Lab's ``physics=<name>`` preset.
 
-``default`` is Newton with the MuJoCo Warp solver, which runs kit-less on the CPU. ``newton_mjc_cpu`` keeps Newton's
-model, state and sensors but steps every world with the MuJoCo C library on all cores (:mod:`interprior.physics`:
-several times faster on a CPU; each world steps its own copy of the MuJoCo model, so per-world properties such as
-Track's box switch and object randomization carry over).
+``newton_mjc_cpu`` (the ``default``) keeps Newton's model, state and sensors; on a CPU device it steps every world
+with the MuJoCo C library on all cores (:mod:`interprior.physics`: several times faster there; each world steps its
+own copy of the MuJoCo model, so per-world properties such as Track's box switch and object randomization carry
+over), and on a CUDA device it is Newton's MuJoCo Warp. ``newton_mjwarp`` is Newton with MuJoCo Warp on any device.
 ``physx`` is PhysX through Isaac Sim, for users with an RTX GPU and Isaac Sim installed.
 """
 
@@ -15,6 +15,10 @@ from isaaclab.utils import configclass
 from isaaclab_tasks.utils import PresetCfg
 
 from interprior.physics import mujoco_cpu_physics
+
+PHYSICS_STEPS_PER_CONTROL_STEP = 4
+"""The HOI tasks' decimation: 120 Hz physics under 30 Hz control. Contact sensors (no history) are read once per
+control step, so the MuJoCo C backend reports contacts after every 4th physics step."""
 
 
 @configclass
@@ -33,6 +37,6 @@ class HoiPhysicsCfg(PresetCfg):
         debug_mode=False,
         use_cuda_graph=True,
     )
-    newton_mjc_cpu: NewtonCfg = mujoco_cpu_physics(newton_mjwarp)
+    newton_mjc_cpu: NewtonCfg = mujoco_cpu_physics(newton_mjwarp, contact_interval=PHYSICS_STEPS_PER_CONTROL_STEP)
     physx: PhysxCfg = PhysxCfg()
-    default: NewtonCfg = newton_mjwarp
+    default: NewtonCfg = newton_mjc_cpu

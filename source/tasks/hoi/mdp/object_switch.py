@@ -79,7 +79,7 @@ class ObjectSwitch(ManagerTermBase):
         self._model = NewtonManager.get_model()
         if self._model is None:
             raise RuntimeError(
-                f"object switch of {asset_cfg.name!r}: needs the Newton physics backend (physics=newton_mjwarp); "
+                f"object switch of {asset_cfg.name!r}: needs a Newton physics backend (physics=newton_mjc_cpu or newton_mjwarp); "
                 f"this scene runs {type(env.cfg.sim.physics).__name__}"
             )
         self._shape_ids = self._box_shape_per_env(asset_cfg.name)
