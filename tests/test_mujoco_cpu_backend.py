@@ -10,6 +10,8 @@ within 5 %.
 
 from __future__ import annotations
 
+import logging
+
 import mujoco
 import numpy as np
 import pytest
@@ -17,7 +19,12 @@ import torch
 
 from isaaclab_newton.physics import NewtonManager
 
-from interprior.physics.mujoco_cpu_solver import SolverMuJoCoCpuWorlds, contact_frame_forces, refresh_primitive_bounds
+from interprior.physics.mujoco_cpu_solver import (
+    SolverMuJoCoCpuWorlds,
+    contact_frame_forces,
+    log_mujoco_warning,
+    refresh_primitive_bounds,
+)
 from interprior.physics.state_layout import state_slice
 from interprior.tasks.env_factory import load_env_cfg, open_env
 from interprior.tasks.hoi.physics import PHYSICS_STEPS_PER_CONTROL_STEP
@@ -275,3 +282,24 @@ def test_contacts_reported_once_per_control_step_read_as_after_every_physics_ste
     assert np.abs(box_every_step).max() > 1.0 and np.abs(box_every_step[3, DROPPED]).max() < 1e-3  # landings seen
     np.testing.assert_allclose(box_every_control_step, box_every_step, rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(humanoid_every_control_step, humanoid_every_step, rtol=1e-5, atol=1e-4)
+
+
+def test_mujoco_warnings_go_to_the_log_once_per_kind(tmp_path, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)
+    previous = mujoco.get_mju_user_warning()
+    mujoco.set_mju_user_warning(log_mujoco_warning)
+    try:
+        model = mujoco.MjModel.from_xml_string(
+            "<mujoco><option><flag autoreset='disable'/></option>"
+            "<worldbody><body><freejoint/><geom size='0.1'/></body></worldbody></mujoco>"
+        )
+        with caplog.at_level(logging.DEBUG, logger="interprior.physics.mujoco_cpu_solver"):
+            for _ in range(2):
+                data = mujoco.MjData(model)
+                data.qvel[0] = np.nan
+                mujoco.mj_step(model, data)
+    finally:
+        mujoco.set_mju_user_warning(previous)
+    qvel = [record for record in caplog.records if "QVEL" in record.getMessage()]
+    assert [record.levelno for record in qvel] == [logging.WARNING, logging.DEBUG]
+    assert not (tmp_path / "MUJOCO_LOG.TXT").exists()

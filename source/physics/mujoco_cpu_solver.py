@@ -34,6 +34,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import mujoco
@@ -45,6 +46,18 @@ from newton.solvers import SolverMuJoCo
 from .state_layout import state_slice
 
 logger = logging.getLogger(__name__)
+
+_reported_warnings: set[str] = set()
+"""MuJoCo warnings already logged, without their numbers (DOF index, time)."""
+
+
+def log_mujoco_warning(text: str) -> None:
+    """MuJoCo's warning handler: each kind of warning once to this module's logger (later ones at debug level),
+    instead of MuJoCo's default, which prints every one and appends it to MUJOCO_LOG.TXT in the working directory."""
+    kind = re.sub(r"[-+.\d]+", "#", text)
+    level = logging.DEBUG if kind in _reported_warnings else logging.WARNING
+    _reported_warnings.add(kind)
+    logger.log(level, "MuJoCo: %s", text.strip())
 
 INITIAL_STATE_SPEC = int(mujoco.mjtState.mjSTATE_FULLPHYSICS)
 """State components ``rollout`` restores before stepping (its fixed initial-state spec)."""
@@ -97,6 +110,7 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         # a diverged world keeps its NaN, as on MuJoCo Warp, for the task's termination to catch; MuJoCo C would
         # otherwise silently reset it to the template's initial state
         self.mj_model.opt.disableflags |= int(mujoco.mjtDisableBit.mjDSBL_AUTORESET)
+        mujoco.set_mju_user_warning(log_mujoco_warning)
         self._world_models = [copy.deepcopy(self.mj_model) for _ in range(num_worlds)]
         """The ``MjModel`` each world steps: the template with that world's properties."""
         self._mirrored = {
