@@ -362,8 +362,8 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
 
 def invalidate_inertial_frames(model: mujoco.MjModel, bodies: np.ndarray) -> None:
     """Make MuJoCo compute the inertial frames of ``bodies`` (indices) in full instead of trusting compile-time
-    shortcuts, which no longer hold once their ``body_inertia`` or ``body_iquat`` were rewritten (as Newton does for
-    its own CPU model)."""
+    shortcuts, which no longer hold once their ``body_ipos``, ``body_inertia`` or ``body_iquat`` were rewritten (Newton
+    does the same for its own CPU model)."""
     model.body_sameframe[bodies] = int(mujoco.mjtSameFrame.mjSAMEFRAME_NONE)
     model.body_simple[bodies] = 0
     model.dof_simplenum[:] = 0
