@@ -23,6 +23,7 @@ from interprior.agents.distillation.runner import EXPERT_ACTIONS_KEY, EXPERT_SHA
 from interprior.agents.distillation.storage import DistillationStorage, mini_batches
 from interprior.agents.latent import LatentPolicyCfg
 from interprior.agents.runner import load_task_configs
+from interprior.tasks.env_factory import load_env_cfg
 
 from .scripts import error_line, run_dirs, run_script
 
@@ -167,27 +168,30 @@ def _save_expert(path: Path, obs_dim: int, num_actions: int) -> torch.nn.Module:
     return actor.eval()
 
 
-def test_the_expert_acts_with_its_mean_and_an_expert_of_other_sizes_is_refused(tmp_path):
+def test_the_expert_acts_with_its_mean_in_the_goal_tasks_actions_and_an_expert_of_other_sizes_is_refused(tmp_path):
     torch.manual_seed(0)
     path = tmp_path / "model_5.pt"
     saved_actor = _save_expert(path, obs_dim=12, num_actions=4)
-    obs = {"expert": torch.randn(3, 12), "history": torch.zeros(3, 2)}
-    expert = load_expert(tmp_path, TensorDict(obs, batch_size=[3]), num_actions=4)
+    env_cfg = load_env_cfg("InterPrior-Snapshot-v0")
+    env_cfg.actions.joint_pos.scale = 0.25  # Track's residuals are 0.5 rad per unit: twice the goal task's unit
+    obs = TensorDict({"expert": torch.randn(3, 12), "expert_reference": torch.randn(3, 4)}, batch_size=[3])
+    expert = load_expert(tmp_path, obs, num_actions=4, env_cfg=env_cfg)
     assert not expert.training and not any(parameter.requires_grad for parameter in expert.parameters())
     with torch.no_grad():
-        torch.testing.assert_close(expert(TensorDict(obs, batch_size=[3])), saved_actor({"policy": obs["expert"]}))
+        expected = obs["expert_reference"] + 2.0 * saved_actor({"policy": obs["expert"]})
+        torch.testing.assert_close(expert(obs), expected)
 
     wrong_obs = TensorDict({"expert": torch.zeros(3, 10)}, batch_size=[3])
     with pytest.raises(CheckpointError) as error:
-        load_expert(path, wrong_obs, num_actions=4)
+        load_expert(path, wrong_obs, num_actions=4, env_cfg=env_cfg)
     assert str(error.value) == (
         f"expert {path} observes 12 values and outputs 4 actions, but this task's 'expert' observation group has "
         "10 values and it takes 4 actions"
     )
     with pytest.raises(CheckpointError, match="outputs 4 actions, but .* it takes 5 actions"):
-        load_expert(path, TensorDict(obs, batch_size=[3]), num_actions=5)
+        load_expert(path, obs, num_actions=5, env_cfg=env_cfg)
     with pytest.raises(CheckpointError, match="does not exist"):
-        load_expert(tmp_path / "missing.pt", wrong_obs, num_actions=4)
+        load_expert(tmp_path / "missing.pt", wrong_obs, num_actions=4, env_cfg=env_cfg)
 
 
 # ---------------------------------------------------------------- end to end (subprocesses)

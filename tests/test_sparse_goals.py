@@ -65,6 +65,16 @@ def test_snapshot_lies_ahead_within_its_horizon_and_is_redrawn_when_reached(env)
     assert (still_ahead | torch.isclose(goal.snapshot_time, end)).all(), "a reached snapshot is replaced by a new one"
 
 
+def test_the_expert_reference_action_targets_the_reference_joint_angles(env):
+    observations, _ = env.reset(seed=5)
+    reference = env.command_manager.get_term("reference")
+    env.action_manager.process_action(observations["expert_reference"])
+    env.action_manager.apply_action()
+    targets = env.scene["humanoid"].data.joint_pos_target.torch
+    torch.testing.assert_close(targets, reference.target_joint_pos(), atol=1e-5, rtol=0)
+    assert targets.std(0).max() > 0.01, "the envs follow different clips, so their targets differ"
+
+
 def test_history_holds_the_last_steps_time_major(env):
     env.reset(seed=4)
     actions = torch.zeros(NUM_ENVS, env.action_manager.total_action_dim)

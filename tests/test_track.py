@@ -8,8 +8,9 @@ import torch
 
 from isaaclab.managers import SceneEntityCfg
 
+from interprior.assets.humanoid import canonical_joint_name
 from interprior.assets.objects import get_object
-from interprior.assets.skeleton import body_index
+from interprior.assets.skeleton import JOINT_NAMES, body_index
 from interprior.tasks.env_factory import load_env_cfg, open_env
 from interprior.tasks.hoi import mdp
 
@@ -88,6 +89,23 @@ def test_observations_see_the_reference_as_residuals(env):
     humanoid = mdp.humanoid_state(env)
     torch.testing.assert_close(humanoid[:, 0], reference.target.root_pos[:, 2], atol=1e-3, rtol=0)
     assert torch.isfinite(env.observation_manager.compute()["policy"]).all()
+
+
+def test_actions_are_pd_targets_relative_to_the_reference_joint_angles(env):
+    reference = _put_on_reference(env)
+    humanoid = env.scene["humanoid"]
+    actions = torch.randn(NUM_ENVS, env.action_manager.total_action_dim, generator=torch.Generator().manual_seed(0))
+    env.action_manager.process_action(actions)
+    env.action_manager.apply_action()
+    hinge_order = [JOINT_NAMES.index(canonical_joint_name(name)) for name in humanoid.joint_names]
+    expected = reference.target.joint_pos[:, hinge_order] + 0.5 * actions
+    torch.testing.assert_close(humanoid.data.joint_pos_target.torch, expected, atol=1e-5, rtol=0)
+
+
+def test_reference_actions_refuse_a_second_offset():
+    cfg = mdp.ReferenceJointPositionActionCfg(asset_name="humanoid", joint_names=[".*"], use_default_offset=True)
+    with pytest.raises(ValueError, match="the reference's joint angles are the offset"):
+        mdp.ReferenceJointPositionAction(cfg, env=None)
 
 
 def test_fallen_humanoid_terminates(env):

@@ -86,4 +86,4 @@ def make_policy(kind: str, env: ManagerBasedRLEnv, checkpoint: Path, task_id: st
     obs = vec_env.get_observations()
     if kind == "prior":
         return vec_env, PriorActor(load_distilled_policy(checkpoint, env.cfg, obs, vec_env.num_actions, device))
-    return vec_env, ExpertActor(load_expert(checkpoint, obs, vec_env.num_actions, device))
+    return vec_env, ExpertActor(load_expert(checkpoint, obs, vec_env.num_actions, env.cfg, device))

@@ -217,5 +217,5 @@ def make_distillation_runner(
     guarded_env = FiniteVecEnvWrapper(env)
     obs = guarded_env.get_observations().to(cfg.device)
     fit_policy_to_env(cfg.policy, env.cfg, obs, guarded_env.num_actions)
-    expert = load_expert(expert_path, obs, guarded_env.num_actions, cfg.device)
+    expert = load_expert(expert_path, obs, guarded_env.num_actions, env.cfg, cfg.device)
     return DistillationRunner(guarded_env, cfg, expert, log_dir)

@@ -419,5 +419,5 @@ def make_finetune_runner(
     )
     policy.generator.manual_seed(policy.cfg.seed + group.rank)
     policy.reset()
-    expert = load_expert(expert_path, obs, guarded_env.num_actions, cfg.device)
+    expert = load_expert(expert_path, obs, guarded_env.num_actions, env.cfg, cfg.device)
     return FinetuneRunner(guarded_env, cfg, policy, expert, log_dir, group)

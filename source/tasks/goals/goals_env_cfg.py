@@ -3,6 +3,8 @@
 Observation groups (what the distillation runner consumes):
 
 * ``expert``: the Stage 1 expert's observation (full reference), so the expert can act and label actions;
+* ``expert_reference``: the action that targets the reference's joint angles, to which the expert's residual is
+  added (the Track task acts relative to the reference; these tasks act relative to the standing pose);
 * ``history``: the paper's x_t (humanoid, object, distances, contacts) over the last ``HISTORY_LENGTH`` steps,
   oldest first, flattened time-major: reshape to (N, D, obs_dim);
 * ``goals``: the masked goal tokens (N, G * (2F + 1)) followed by their presence flags (N, G);
@@ -18,6 +20,7 @@ from isaaclab.managers import ObservationTermCfg as ObsTerm
 from isaaclab.utils import configclass
 
 from interprior.tasks.hoi import mdp
+from interprior.tasks.hoi.hoi_env_cfg import ActionsCfg
 from interprior.tasks.track.track_env_cfg import CommandsCfg as TrackCommandsCfg
 from interprior.tasks.track.track_env_cfg import ObservationsCfg as TrackObservationsCfg
 from interprior.tasks.track.track_env_cfg import StateObsCfg, TrackEnvCfg
@@ -34,6 +37,12 @@ class CommandsCfg(TrackCommandsCfg):
 @configclass
 class ObservationsCfg:
     expert: TrackObservationsCfg.PolicyCfg = TrackObservationsCfg.PolicyCfg()
+
+    @configclass
+    class ExpertReferenceCfg(ObsGroup):
+        joint_action = ObsTerm(func=mdp.reference_joint_action)
+
+    expert_reference: ExpertReferenceCfg = ExpertReferenceCfg()
 
     @configclass
     class HistoryCfg(StateObsCfg):
@@ -59,6 +68,7 @@ class SnapshotEnvCfg(TrackEnvCfg):
     """Full or partial snapshots of the body and object L steps ahead."""
 
     commands: CommandsCfg = CommandsCfg()
+    actions: ActionsCfg = ActionsCfg()
     observations: ObservationsCfg = ObservationsCfg()
 
 

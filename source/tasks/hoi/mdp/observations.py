@@ -127,6 +127,16 @@ def reference_residuals(env: ManagerBasedRLEnv, command_name: str = "reference")
     return torch.cat([residuals, valid.float().unsqueeze(-1)], dim=-1).reshape(env.num_envs, -1)
 
 
+def reference_joint_action(
+    env: ManagerBasedRLEnv, action_name: str = "joint_pos", command_name: str = "reference"
+) -> torch.Tensor:
+    """(N, A) the action of the joint position term ``action_name`` whose PD targets are the reference's joint
+    angles: (q_ref - offset) / scale. A Track expert acting in another task adds its scaled residual to it."""
+    term = env.action_manager.get_term(action_name)  # a JointPositionAction: target = scale * action + offset
+    joint_pos = reference_term(env, command_name).target_joint_pos()[:, term._joint_ids]
+    return (joint_pos - term._offset) / term._scale
+
+
 def goal_tokens(env: ManagerBasedRLEnv, command_name: str = "goal") -> torch.Tensor:
     """(N, G * (2F + 1) + G) the masked goal tokens, flattened, then whether each token is given (1) or absent (0)."""
     goal = env.command_manager.get_term(command_name)
