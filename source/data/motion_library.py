@@ -8,9 +8,10 @@ linearly between the two neighbouring frames, orientations by slerp, contact lab
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
 from collections.abc import Sequence
-import dataclasses
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -61,6 +62,10 @@ class MotionFrame:
     contact_ground: torch.Tensor
     """(*B, 24) body-ground contact label of the nearest frame: 1.0 touching, 0.0 not, -1.0 unknown."""
 
+    def __getitem__(self, index) -> MotionFrame:
+        """The frames at ``index`` of the batch axes, for example ``frames[:, 0]`` (every field indexed alike)."""
+        return MotionFrame(**{field.name: getattr(self, field.name)[index] for field in fields(self)})
+
     def moved(self, turn: torch.Tensor, shift: torch.Tensor) -> MotionFrame:
         """The frame moved rigidly, humanoid and object together, by ``p -> turn p + shift`` per row of the first
         batch axis: ``turn`` (N, 4) rotations (x, y, z, w), ``shift`` (N, 3) in m. Hinge angles and labels are kept."""
@@ -107,10 +112,15 @@ def slerp(q0: torch.Tensor, q1: torch.Tensor, tau: torch.Tensor) -> torch.Tensor
     Returns:
         (..., 4) unit quaternions.
     """
-    # axis_angle_from_quat flips the relative rotation to w >= 0, which picks the shorter arc.
-    delta = math_utils.axis_angle_from_quat(math_utils.quat_mul(math_utils.quat_conjugate(q0), q1)) * tau
-    step = math_utils.quat_from_angle_axis(torch.linalg.norm(delta, dim=-1), delta)
-    return math_utils.quat_mul(q0, step)
+    cos_angle = (q0 * q1).sum(-1, keepdim=True)
+    q1 = torch.where(cos_angle < 0.0, -q1, q1)  # the shorter arc
+    angle = torch.acos(cos_angle.abs().clamp(max=1.0))
+    sin_angle = torch.sin(angle)
+    tiny = sin_angle < 1e-6  # (nearly) equal rotations: linear weights
+    safe_sin = torch.where(tiny, torch.ones_like(sin_angle), sin_angle)
+    w0 = torch.where(tiny, 1.0 - tau, torch.sin((1.0 - tau) * angle) / safe_sin)
+    w1 = torch.where(tiny, tau, torch.sin(tau * angle) / safe_sin)
+    return w0 * q0 + w1 * q1
 
 
 class MotionLibrary:
@@ -140,10 +150,12 @@ class MotionLibrary:
         self.num_frames = torch.tensor([clip.num_frames for clip in clips], dtype=torch.long, device=self.device)
         self.frame_starts = torch.cumsum(self.num_frames, dim=0) - self.num_frames
         self.durations = (self.num_frames - 1).float() / self.fps
-        self._frames = {
-            name: torch.cat([torch.as_tensor(getattr(clip, name)) for clip in clips]).to(self.device, torch.float32)
-            for name in _FRAME_FIELDS
-        }
+        frames = {name: torch.cat([torch.as_tensor(getattr(clip, name)) for clip in clips]) for name in _FRAME_FIELDS}
+        self._shapes = {name: tuple(values.shape[1:]) for name, values in frames.items()}
+        """Per-frame shape of every :class:`MotionFrame` field."""
+        self._table = torch.cat([values.reshape(len(values), -1) for values in frames.values()], dim=1)
+        self._table = self._table.to(self.device, torch.float32)
+        """(total frames, D) every field of every frame, flattened side by side in :data:`_FRAME_FIELDS` order."""
 
     @classmethod
     def from_paths(
@@ -202,22 +214,32 @@ class MotionLibrary:
         return torch.rand(clip_ids.shape, generator=generator, device=self.device) * latest
 
     def frame_at(self, clip_ids: torch.Tensor, times: torch.Tensor) -> MotionFrame:
-        """Reference state of clips ``clip_ids`` at ``times`` (s), both of shape (*B,); times clamp to the clip."""
+        """Reference state of clips ``clip_ids`` at ``times`` (s), both of shape (*B,); times clamp to the clip.
+
+        Positions, velocities and angles are interpolated linearly, orientations by slerp, and contact labels are
+        those of the nearest frame.
+        """
         times = torch.minimum(torch.clamp(times.to(self.durations), min=0.0), self.durations[clip_ids])
         position = times * self.fps[clip_ids]  # in frames
         last_start = self.num_frames[clip_ids] - 2
         before = torch.minimum(position.floor().long(), last_start)
-        fraction = torch.clamp(position - before, 0.0, 1.0)
+        fraction = torch.clamp(position - before, 0.0, 1.0).unsqueeze(-1)
         first = self.frame_starts[clip_ids] + before
-        nearest = first + (fraction >= 0.5).long()
-        values = {}
-        for name, stored in self._frames.items():
-            if name in _LABEL_FIELDS:
-                values[name] = stored[nearest]
-                continue
-            start, end = stored[first], stored[first + 1]
-            weight = fraction.reshape(*fraction.shape, *([1] * (stored.dim() - 1)))
-            values[name] = slerp(start, end, weight) if name in _QUAT_FIELDS else torch.lerp(start, end, weight)
+        start, end = self._table[first], self._table[first + 1]
+        mixed = torch.lerp(start, end, fraction)
+        nearest = torch.where(fraction >= 0.5, end, start)
+        values, column = {}, 0
+        for name, shape in self._shapes.items():
+            width = math.prod(shape)
+            columns = slice(column, column + width)
+            column += width
+            if name in _QUAT_FIELDS:
+                quat_shape = (*fraction.shape[:-1], width // 4, 4)
+                tau = fraction.unsqueeze(-1)
+                value = slerp(start[..., columns].reshape(quat_shape), end[..., columns].reshape(quat_shape), tau)
+            else:
+                value = (nearest if name in _LABEL_FIELDS else mixed)[..., columns]
+            values[name] = value.reshape(*fraction.shape[:-1], *shape)
         return MotionFrame(**values)
 
     def window(

@@ -152,7 +152,7 @@ class ScheduledReference(ReferenceMotion):
         self._write_reference_state(env_ids, start)
         self._steps[env_ids] = 0
         self.times[env_ids] = self._env.step_dt
-        self.target = self.library.frame_at(self.clip_ids, self.times)
+        self._refresh_target()
 
     def _update_metrics(self):
         super()._update_metrics()

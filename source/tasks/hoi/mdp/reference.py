@@ -64,9 +64,15 @@ class ReferenceMotion(CommandTerm):
         self.clip_ids = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
         self.times = torch.zeros(self.num_envs, device=self.device)
         self.future_offsets = env.step_dt * (torch.tensor(cfg.future_frames, device=self.device).float() - 1.0)
+        self._future: tuple[MotionFrame, torch.Tensor] | None = None
+        """The last :meth:`future` result, and (below) the clips and times it is for."""
+        self._future_key = (self.clip_ids.clone(), self.times.clone())
+        self._target_slot = list(cfg.future_frames).index(1) if 1 in cfg.future_frames else None
+        """Index of the next step's frame (:attr:`target`) among the future frames, if observed."""
         self._generator = torch.Generator(device=self.device)
         self._generator.manual_seed(env.cfg.seed if env.cfg.seed is not None else 0)
-        self.target: MotionFrame = self.library.frame_at(self.clip_ids, self.times)
+        self.target: MotionFrame
+        self._refresh_target()
         self.metrics["error_body_pos"] = torch.zeros(self.num_envs, device=self.device)
         self.metrics["error_object_pos"] = torch.zeros(self.num_envs, device=self.device)
 
@@ -82,12 +88,32 @@ class ReferenceMotion(CommandTerm):
         return torch.stack([self.clip_ids.float(), self.times], dim=-1)
 
     def future(self) -> tuple[MotionFrame, torch.Tensor]:
-        """Reference frames at :attr:`~ReferenceMotionCfg.future_frames` steps ahead: (N, K) frames, (N, K) valid."""
-        return self.library.window(self.clip_ids, self.times, self.future_offsets)
+        """Reference frames at :attr:`~ReferenceMotionCfg.future_frames` steps ahead: (N, K) frames, (N, K) valid.
+
+        Evaluated once for each set of clips and times, however many terms ask.
+        """
+        clip_ids, times = self._future_key
+        if self._future is None or not (torch.equal(clip_ids, self.clip_ids) and torch.equal(times, self.times)):
+            self._future = self.library.window(self.clip_ids, self.times, self.future_offsets)
+            self._future_key = (self.clip_ids.clone(), self.times.clone())
+        return self._future
+
+    def _refresh_target(self) -> None:
+        """Set :attr:`target` to the frames at :attr:`times`, taken from :meth:`future` when it holds them."""
+        if self._target_slot is None:
+            self.target = self.library.frame_at(self.clip_ids, self.times)
+        else:
+            self.target = self.future()[0][:, self._target_slot]
 
     def clip_ended(self) -> torch.Tensor:
         """(N,) bool: the reference time has passed the end of the clip."""
         return self.times > self.library.durations[self.clip_ids] + 1e-4
+
+    def target_joint_pos(self) -> torch.Tensor:
+        """(N, J) the hinge angles of :attr:`target` (rad) in the simulator's joint order."""
+        joint_pos = torch.zeros(self.num_envs, self.humanoid.num_joints, device=self.device)
+        joint_pos[:, self.joint_ids] = self.target.joint_pos
+        return joint_pos
 
     def body_state(self) -> dict[str, torch.Tensor]:
         """The humanoid's simulated state in our body order, positions relative to the env origin.
@@ -119,11 +145,11 @@ class ReferenceMotion(CommandTerm):
         self.clip_ids[env_ids] = clip_ids
         self.times[env_ids] = times + self._env.step_dt
         self._write_reference_state(env_ids, self.library.frame_at(clip_ids, times))
-        self.target = self.library.frame_at(self.clip_ids, self.times)
+        self._refresh_target()
 
     def _update_command(self):
         self.times += self._env.step_dt
-        self.target = self.library.frame_at(self.clip_ids, self.times)
+        self._refresh_target()
 
     def _update_metrics(self):
         state = self.body_state()
