@@ -23,8 +23,9 @@ from interprior.physics.mujoco_cpu_solver import (
     SolverMuJoCoCpuWorlds,
     contact_frame_forces,
     log_mujoco_warning,
-    refresh_primitive_bounds,
+    refresh_bounds,
 )
+from interprior.assets.object_cfg import object_cfg
 from interprior.physics.state_layout import state_slice
 from interprior.tasks.env_factory import load_env_cfg, open_env
 from interprior.tasks.hoi.physics import PHYSICS_STEPS_PER_CONTROL_STEP
@@ -154,9 +155,56 @@ def test_resized_primitives_get_the_bounds_mujoco_compiles():
         model = mujoco.MjModel.from_xml_string(scene.format(kind=kind, size=small))
         compiled = mujoco.MjModel.from_xml_string(scene.format(kind=kind, size=large))
         model.geom_size[1] = compiled.geom_size[1]
-        refresh_primitive_bounds(model, np.array([1]))
+        refresh_bounds(model, np.array([1]))
         np.testing.assert_allclose(model.geom_aabb, compiled.geom_aabb, atol=1e-12, err_msg=kind)
         np.testing.assert_allclose(model.bvh_aabb, compiled.bvh_aabb, atol=1e-12, err_msg=kind)
+
+
+def test_a_body_of_several_geoms_gets_the_bounds_mujoco_compiles_in_its_new_inertial_frame():
+    """Newton rewrites inertial frames (an equivalent principal-axes choice); the body's bounding volume hierarchy,
+    kept in that frame, must follow, or the broadphase culls real contacts (a stool's legs, a G1's foot spheres)."""
+    scene = """<mujoco><worldbody><geom type="plane" size="5 5 .1"/>
+      <body pos="0 0 1"><freejoint/><inertial pos="{ipos}" quat="{iquat}" mass="2" diaginertia=".1 .2 .3"/>
+        <geom type="box" size=".1 .2 .05" pos=".1 0 0" quat=".8 .2 0 .1"/>
+        <geom type="sphere" size="{radius}" pos="-.2 .1 .05"/>
+        <geom type="capsule" size=".03 .1" pos="0 -.2 .1" quat=".7 .7 0 0"/>
+        <geom type="cylinder" size=".04 .06" pos=".05 .05 -.1"/></body></worldbody></mujoco>"""
+    model = mujoco.MjModel.from_xml_string(scene.format(ipos="0 0 0", iquat="1 0 0 0", radius=".05"))
+    compiled = mujoco.MjModel.from_xml_string(scene.format(ipos=".02 -.01 .03", iquat=".9 .1 .3 0", radius=".08"))
+    assert compiled.body_bvhnum[1] > 1, "several geoms make a hierarchy of boxes"
+    for field in ("body_ipos", "body_iquat", "geom_size"):
+        getattr(model, field)[:] = getattr(compiled, field)
+    refresh_bounds(model, np.array([1]))
+    np.testing.assert_allclose(model.geom_aabb, compiled.geom_aabb, atol=1e-12)
+
+    # the trees may split the geoms differently; each geom's leaf box and the root box (all geoms) must agree
+    def leaf_boxes(m: mujoco.MjModel) -> dict[int, np.ndarray]:
+        nodes = range(m.body_bvhadr[1], m.body_bvhadr[1] + m.body_bvhnum[1])
+        return {int(m.bvh_nodeid[node]): m.bvh_aabb[node] for node in nodes if m.bvh_nodeid[node] >= 0}
+
+    leaves, compiled_leaves = leaf_boxes(model), leaf_boxes(compiled)
+    assert leaves.keys() == compiled_leaves.keys() == {1, 2, 3, 4}
+    for geom, box in leaves.items():
+        np.testing.assert_allclose(box, compiled_leaves[geom], atol=1e-12, err_msg=f"geom {geom}")
+    root = model.body_bvhadr[1]
+    np.testing.assert_allclose(model.bvh_aabb[root], compiled.bvh_aabb[compiled.body_bvhadr[1]], atol=1e-12)
+
+
+def test_a_stool_of_several_boxes_rests_on_its_legs_as_on_mujoco_warp():
+    heights = {}
+    for physics in ("newton_mjwarp", "newton_mjc_cpu"):
+        cfg = load_env_cfg(TASK, num_envs=1, overrides=[f"physics={physics}"])
+        cfg.scene.object = object_cfg("stool", pos=(0.6, 0.0))
+        with open_env(TASK, num_envs=1, env_cfg=cfg) as env:
+            env.reset(seed=0)
+            hold = torch.zeros(1, env.action_manager.total_action_dim)
+            heights[physics] = []
+            for _ in range(2 * SECOND):
+                env.step(hold)
+                heights[physics].append(env.scene["object"].data.root_pos_w.torch[0, 2].item())
+    warp, cpu = np.array(heights["newton_mjwarp"]), np.array(heights["newton_mjc_cpu"])
+    assert np.abs(cpu - warp).max() < 0.005, f"stool height on MuJoCo C {cpu[::10]} vs MuJoCo Warp {warp[::10]} (m)"
+    assert np.ptp(cpu[-SECOND:]) < 1e-3, "the stool is at rest on its legs"
 
 
 def test_each_world_steps_its_own_randomized_object():

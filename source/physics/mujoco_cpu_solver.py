@@ -7,26 +7,28 @@ and write. One physics step is:
 
 1. Newton kernels write the Newton state and control (PD targets, joint and body forces) into those buffers;
 2. the buffers are packed into MuJoCo state and control vectors (numpy, all worlds at once);
-3. ``mujoco.rollout`` steps every world once with ``mj_step`` on its persistent thread pool (GIL released);
+3. ``mujoco.rollout`` steps every world once with ``mj_step`` on its persistent thread pool (GIL released), or, on
+   a step that reports contacts, the solver's own threads do (see below);
 4. the new ``qpos``/``qvel`` go back into the buffers and Newton kernels write them, and forward kinematics, to the
    Newton state.
 
-Contacts: ``rollout`` keeps no per-world contact data, so :meth:`SolverMuJoCoCpuWorlds.update_contacts` (called after
-every physics step when the scene has contact sensors) re-evaluates each world's last step with ``mj_forward`` on the
-state and inputs it started from and reports its contacts in Newton's format, as Newton's own MuJoCo Warp conversion
-does. This costs about as much as the step itself, so with ``contact_interval`` N it is done after every N-th physics
-step only (N = the env's decimation: contact sensors without history are read once per control step) and the other
-calls leave the last report in place.
+Contacts: ``rollout`` keeps no per-world contact data, so every ``contact_interval``-th physics step (the env's
+decimation: contact sensors without history are read once per control step) is stepped world by world with
+``mj_step`` on the pool's threads instead, and each world's contacts are read from its data right after the step.
+:meth:`SolverMuJoCoCpuWorlds.update_contacts` (called after every physics step when the scene has contact sensors)
+reports them in Newton's format, as Newton's own MuJoCo Warp conversion does; the calls in between leave the last
+report in place.
 
 Model properties: every world steps its own copy of the template ``MjModel``. Whenever Newton updates the MuJoCo Warp
 model (``notify_model_changed``: object switches, mass, inertia and friction randomization), the rows that changed are
-copied into the worlds' copies, the bounds the broadphase reads (``geom_aabb``, the body's ``bvh_aabb``) follow a
-resized primitive geom, and the derived constants (``mj_setConst``) are recomputed by MuJoCo C for the worlds that
-changed, in place of MuJoCo Warp's ``set_const_0`` (a kernel launch per dof: 0.3 s per reset on a CPU).
+copied into the worlds' copies, the bounds the broadphase reads (``geom_aabb``, the body's ``bvh_aabb``) follow
+resized primitive geoms and moved geom and inertial frames, and the derived constants (``mj_setConst``) are
+recomputed by MuJoCo C for the worlds that changed, in place of MuJoCo Warp's ``set_const_0`` (a kernel launch per
+dof: 0.3 s per reset on a CPU).
 
-Limits: the solver is cold-started every step (``rollout`` does not return ``qacc_warmstart``); a resized geom's
-bounds are refreshed only for primitive geoms that are their body's only geom (every body of the HOI scene); global
-options (``opt``: gravity, wind) are the template's and are not mirrored.
+Limits: the solver is cold-started every step (``rollout`` does not return ``qacc_warmstart``); a resized mesh geom
+keeps its compiled bounds (primitive geoms and moved frames are refreshed); global options (``opt``: gravity, wind)
+are the template's and are not mirrored.
 """
 
 from __future__ import annotations
@@ -117,6 +119,8 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
             name: np.repeat(getattr(self.mj_model, name)[None], num_worlds, axis=0) for name in self._batched_model_fields()
         }
         """Per mirrored field, (num_worlds, *shape) the values last copied into the worlds' models."""
+        self._uniform = set(self._mirrored)
+        """Mirrored fields whose worlds all hold the same values (a shared field that is unchanged needs no compare)."""
         self._geom_body = np.eye(self.mj_model.nbody, dtype=bool)[self.mj_model.geom_bodyid]
         """(ngeom, nbody) whether a geom belongs to a body."""
         self._timestep = self.mj_model.opt.timestep
@@ -144,6 +148,8 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         self._geom_shapes = self.mjc_geom_to_newton_shape.numpy()
         """(num_worlds, ngeom) Newton shape id of each MuJoCo geom per world (-1: none)."""
         self._warned_contacts = False
+        self._stepped_contacts: list[dict[str, np.ndarray]] = []
+        """Per world with contacts, the contacts of its last contact-reporting step (:meth:`_step_world_chunk`)."""
 
     @property
     def world_models(self) -> tuple[mujoco.MjModel, ...]:
@@ -166,25 +172,33 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
 
     def _mirror_world_models(self) -> np.ndarray:
         """Copy every world's MuJoCo Warp model fields that changed since the last call into that world's ``MjModel``,
-        then refresh what depends on them (inertial-frame shortcuts of changed bodies, bounds of resized geoms).
-        Returns the indices of the worlds that changed."""
+        then refresh what depends on them (inertial-frame shortcuts of changed bodies, bounds of bodies whose geoms or
+        inertial frame changed). Returns the indices of the worlds that changed."""
         num_worlds = len(self._world_models)
         changed: dict[str, np.ndarray] = {}
         for name, mirrored in self._mirrored.items():
-            values = getattr(self.mjw_model, name).numpy()
+            values = getattr(self.mjw_model, name).numpy()  # (1 or num_worlds, *shape): shared or per world
+            shared = len(values) == 1
+            if shared and name in self._uniform and np.array_equal(values[0], mirrored[0]):
+                changed[name] = np.zeros((num_worlds, values.shape[1]), dtype=bool)
+                continue
             values = np.broadcast_to(values, (num_worlds, *values.shape[1:]))
             rows = (values != mirrored).reshape(num_worlds, values.shape[1], -1).any(-1)  # (num_worlds, rows)
             for world in np.flatnonzero(rows.reshape(num_worlds, -1).any(-1)):
                 getattr(self._world_models[world], name)[...] = values[world]
             mirrored[...] = values
             changed[name] = rows
+            if shared:
+                self._uniform.add(name)
+            else:
+                self._uniform.discard(name)
         moved_frames = np.logical_or.reduce([changed[name] for name in INERTIAL_FRAME_FIELDS])
         for world in np.flatnonzero(moved_frames.any(-1)):
             invalidate_inertial_frames(self._world_models[world], np.flatnonzero(moved_frames[world]))
         moved_geoms = np.logical_or.reduce([changed[name] for name in GEOM_FRAME_FIELDS])  # (num_worlds, ngeom)
         moved_bounds = moved_frames | (moved_geoms @ self._geom_body)
         for world in np.flatnonzero(moved_bounds.any(-1)):
-            refresh_primitive_bounds(self._world_models[world], np.flatnonzero(moved_bounds[world]))
+            refresh_bounds(self._world_models[world], np.flatnonzero(moved_bounds[world]))
         return np.flatnonzero(np.logical_or.reduce([rows.any(-1) for rows in changed.values()]))
 
     def _set_const_0_with_physical_meaninertia(self) -> None:
@@ -202,13 +216,14 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
 
     def _set_world_constants(self, worlds: np.ndarray) -> None:
         """``mj_setConst`` on the models of ``worlds`` (indices), split over the stepping threads."""
-        chunks = np.array_split(worlds, len(self._thread_data))
+        wanted = np.zeros(len(self._world_models), dtype=bool)
+        wanted[worlds] = True
 
         def set_constants(chunk: np.ndarray, data: mujoco.MjData) -> None:
-            for world in chunk:
+            for world in chunk[wanted[chunk]]:
                 mujoco.mj_setConst(self._world_models[world], data)
 
-        list(self._threads.map(set_constants, chunks, self._thread_data))
+        self._map_world_chunks(set_constants)
 
     def notify_model_changed(self, flags: ModelFlags | int) -> None:
         """Let Newton update the MuJoCo Warp model, mirror it into the worlds' ``MjModel`` and recompute the changed
@@ -228,33 +243,41 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
             for world_model in self._world_models:
                 world_model.opt.timestep = dt
             self._timestep = dt
-        self._step_worlds()
+        self._pack_inputs()
+        if (self._step + 1) % self.contact_interval == 0:
+            self._stepped_contacts = self._step_worlds_with_contacts()
+        else:
+            self._pool.rollout(
+                self._world_models,
+                self._thread_data,
+                self._initial_state,
+                self._controls,
+                control_spec=CONTROL_SPEC,
+                nstep=1,
+                state=self._final_state,
+                sensordata=self._final_sensordata,
+                skip_checks=True,
+            )
+        self.mjw_data.qpos.numpy()[:] = self._final_state[:, 0, self._qpos]
+        self.mjw_data.qvel.numpy()[:] = self._final_state[:, 0, self._qvel]
         self._update_newton_state(self.model, state_out, self.mjw_data, state_prev=state_in)
         self._step += 1
 
-    def _step_worlds(self) -> None:
-        """Pack the exchange buffers, step all worlds once on the thread pool, unpack ``qpos`` and ``qvel``."""
+    def _pack_inputs(self) -> None:
+        """Copy every world's state and inputs from the exchange buffers into the MuJoCo state and control vectors."""
         data = self.mjw_data
-        num_worlds = data.nworld
         self._initial_state[:, self._qpos] = data.qpos.numpy()
         self._initial_state[:, self._qvel] = data.qvel.numpy()
         controls = self._controls[:, 0]
         controls[:, self._ctrl] = data.ctrl.numpy()
         controls[:, self._qfrc] = data.qfrc_applied.numpy()
-        controls[:, self._xfrc] = data.xfrc_applied.numpy().reshape(num_worlds, -1)
-        self._pool.rollout(
-            self._world_models,
-            self._thread_data,
-            self._initial_state,
-            self._controls,
-            control_spec=CONTROL_SPEC,
-            nstep=1,
-            state=self._final_state,
-            sensordata=self._final_sensordata,
-            skip_checks=True,
-        )
-        data.qpos.numpy()[:] = self._final_state[:, 0, self._qpos]
-        data.qvel.numpy()[:] = self._final_state[:, 0, self._qvel]
+        controls[:, self._xfrc] = data.xfrc_applied.numpy().reshape(data.nworld, -1)
+
+    def _map_world_chunks(self, work) -> list:
+        """``work(worlds, data)`` on one chunk of world indices per stepping thread, each with that thread's
+        ``MjData``, in parallel (MuJoCo releases the GIL); returns the results in chunk order."""
+        chunks = np.array_split(np.arange(len(self._world_models)), len(self._thread_data))
+        return list(self._threads.map(work, chunks, self._thread_data))
 
     def update_contacts(self, contacts: Contacts, state: State | None = None) -> None:
         """Write every world's contacts of its last physics step into ``contacts`` (what contact sensors read):
@@ -262,7 +285,7 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         Between every ``contact_interval``-th physics step ``contacts`` keeps its last report."""
         if self._step % self.contact_interval:
             return
-        found = self._last_step_contacts()
+        found = self._merge_contacts(self._stepped_contacts)
         count = len(found["shape0"])
         if count > contacts.rigid_contact_max:
             if not self._warned_contacts:
@@ -284,16 +307,14 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
             if getattr(contacts, name, None) is not None:
                 getattr(contacts, name)[:count].assign(values[:count])
 
-    def _last_step_contacts(self) -> dict[str, np.ndarray]:
-        """The contacts of every world's last step, concatenated over worlds (n contacts).
+    def _merge_contacts(self, per_world: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        """The contacts of the worlds in ``per_world`` (as :meth:`_step_world_chunk` reads them), concatenated over
+        worlds (n contacts).
 
-        The worlds are split into one chunk per stepping thread and re-evaluated in parallel (``mj_forward`` releases
-        the GIL). Returns ``shape0``, ``shape1`` (n,) int32 Newton shape ids; ``normal`` (n, 3) from shape 0 to shape
-        1; ``point0``, ``point1`` (n, 3) on each surface in its body's frame (m); ``force`` (n, 6) force (N) and
-        torque (N m) on shape 0 in the world frame; all float32.
+        Returns ``shape0``, ``shape1`` (n,) int32 Newton shape ids; ``normal`` (n, 3) from shape 0 to shape 1;
+        ``point0``, ``point1`` (n, 3) on each surface in its body's frame (m); ``force`` (n, 6) force (N) and torque
+        (N m) on shape 0 in the world frame; all float32.
         """
-        chunks = np.array_split(np.arange(self.mjw_data.nworld), len(self._thread_data))
-        per_world = [found for chunk in self._threads.map(self._world_contacts, chunks, self._thread_data) for found in chunk]
         if not per_world:
             return {"shape0": np.zeros(0, np.int32)}
         efc_offsets = np.cumsum([0] + [len(found["efc_force"]) for found in per_world[:-1]])
@@ -323,17 +344,22 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
             "force": force.astype(np.float32),
         }
 
-    def _world_contacts(self, worlds: np.ndarray, data: mujoco.MjData) -> list[dict[str, np.ndarray]]:
-        """Per world of ``worlds`` that has contacts: its contacts' geometry, constraint rows and forces, after
-        ``mj_forward`` in ``data`` on the state and inputs its last step started from (zero warmstart, as ``rollout``
-        steps: the same contacts and forces, exactly for the Euler and implicit-fast integrators)."""
+    def _step_worlds_with_contacts(self) -> list[dict[str, np.ndarray]]:
+        """Step every world once with ``mj_step`` on the stepping threads, as ``rollout`` would (same inputs, zero
+        warmstart), writing the final states; returns the contacts of the worlds that have any."""
+        return [found for chunk in self._map_world_chunks(self._step_world_chunk) for found in chunk]
+
+    def _step_world_chunk(self, worlds: np.ndarray, data: mujoco.MjData) -> list[dict[str, np.ndarray]]:
+        """Step each world of ``worlds`` in ``data`` and read, per world that has contacts, their geometry,
+        constraint rows and forces (MuJoCo computes contacts and bodies' poses at the state the step starts from)."""
         found = []
         for world in worlds:
             model = self._world_models[world]
             mujoco.mj_setState(model, data, self._initial_state[world], INITIAL_STATE_SPEC)
             mujoco.mj_setState(model, data, self._controls[world, 0], CONTROL_SPEC)
             data.qacc_warmstart[:] = 0.0
-            mujoco.mj_forward(model, data)
+            mujoco.mj_step(model, data)
+            mujoco.mj_getState(model, data, self._final_state[world, 0], INITIAL_STATE_SPEC)
             if data.ncon == 0:
                 continue
             contact = data.contact
@@ -369,24 +395,41 @@ def invalidate_inertial_frames(model: mujoco.MjModel, bodies: np.ndarray) -> Non
     model.dof_simplenum[:] = 0
 
 
-def refresh_primitive_bounds(model: mujoco.MjModel, bodies: np.ndarray) -> None:
-    """Recompute the bounding boxes the broadphase reads from ``geom_size``, ``geom_pos``, ``geom_quat`` and the
-    body's inertial frame (``body_ipos``, ``body_iquat``), for each of ``bodies`` (indices) whose only geom is a
-    primitive: its ``geom_aabb`` (geom frame) and its body's ``bvh_aabb`` (inertial frame). Other bodies keep their
-    compiled bounds."""
+def refresh_bounds(model: mujoco.MjModel, bodies: np.ndarray) -> None:
+    """Recompute the bounding boxes the broadphase reads, for each of ``bodies`` (indices), from its geoms' frames
+    (``geom_pos``, ``geom_quat``), the primitive geoms' ``geom_size`` and the body's inertial frame (``body_ipos``,
+    ``body_iquat``), as MuJoCo's compiler does: the primitive geoms' ``geom_aabb`` (geom frame; other geoms keep
+    their compiled box) and every node of the body's bounding volume hierarchy ``bvh_aabb`` (inertial frame), leaves
+    from their geom's box and inner nodes as the union of their children."""
     for body in bodies:
-        geom = model.body_geomadr[body]
-        half_extent = PRIMITIVE_HALF_EXTENT.get(int(model.geom_type[geom])) if model.body_geomnum[body] == 1 else None
-        if half_extent is None or model.body_bvhnum[body] != 1:
+        first_geom = model.body_geomadr[body]
+        for geom in range(first_geom, first_geom + model.body_geomnum[body]):
+            half_extent = PRIMITIVE_HALF_EXTENT.get(int(model.geom_type[geom]))
+            if half_extent is not None:
+                model.geom_aabb[geom] = np.concatenate([np.zeros(3), half_extent(model.geom_size[geom])])
+        first_node, num_nodes = model.body_bvhadr[body], model.body_bvhnum[body]
+        if num_nodes == 0:
             continue
-        model.geom_aabb[geom] = np.concatenate([np.zeros(3), half_extent(model.geom_size[geom])])
-        inertial, geom_frame = np.empty(9), np.empty(9)
-        mujoco.mju_quat2Mat(inertial, model.body_iquat[body])
-        mujoco.mju_quat2Mat(geom_frame, model.geom_quat[geom])
-        inertial = inertial.reshape(3, 3)
-        centre = inertial.T @ (model.geom_pos[geom] - model.body_ipos[body])
-        half = np.abs(inertial.T @ geom_frame.reshape(3, 3)) @ model.geom_aabb[geom, 3:]
-        model.bvh_aabb[model.body_bvhadr[body]] = np.concatenate([centre, half])
+        inertial = _rotation_matrix(model.body_iquat[body])
+        low, high = np.empty((num_nodes, 3)), np.empty((num_nodes, 3))
+        for node in reversed(range(num_nodes)):  # children come after their parent
+            geom = model.bvh_nodeid[first_node + node]
+            if geom >= 0:
+                turn = inertial.T @ _rotation_matrix(model.geom_quat[geom])
+                centre = inertial.T @ (model.geom_pos[geom] - model.body_ipos[body]) + turn @ model.geom_aabb[geom, :3]
+                half = np.abs(turn) @ model.geom_aabb[geom, 3:]
+                low[node], high[node] = centre - half, centre + half
+            else:
+                children = [child for child in model.bvh_child[first_node + node] if child >= 0]
+                low[node], high[node] = low[children].min(0), high[children].max(0)
+        model.bvh_aabb[first_node : first_node + num_nodes] = np.concatenate([(low + high) / 2, (high - low) / 2], 1)
+
+
+def _rotation_matrix(quat: np.ndarray) -> np.ndarray:
+    """(3, 3) rotation matrix of a MuJoCo quaternion (w, x, y, z)."""
+    matrix = np.empty(9)
+    mujoco.mju_quat2Mat(matrix, quat)
+    return matrix.reshape(3, 3)
 
 
 def contact_frame_forces(
