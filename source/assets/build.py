@@ -4,7 +4,7 @@ The MJCF is the single source of truth. USD files are produced from it by ``mujo
 folder keyed by a hash of the MJCF text, so a changed MJCF is converted again and nothing is downloaded.
 
 Run ``python -m interprior.assets.build`` to rewrite ``assets/data/humanoid.xml`` from the generator and convert
-every asset.
+every asset (the G1's too, :mod:`.g1`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def cache_dir() -> Path:
     return Path(os.environ.get("INTERPRIOR_CACHE", Path.home() / ".cache" / "interprior"))
 
 
-def _convert(mjcf_text: str, name: str) -> Path:
+def convert_mjcf(mjcf_text: str, name: str) -> Path:
     """Convert ``mjcf_text`` to one flattened USD file, reusing an earlier conversion of the same text."""
     digest = hashlib.sha256(mjcf_text.encode()).hexdigest()[:16]
     target = cache_dir() / "usd" / f"{name}-{digest}"
@@ -53,12 +53,12 @@ def _convert(mjcf_text: str, name: str) -> Path:
 
 def humanoid_usd() -> Path:
     """The humanoid's USD (bodies, hinges, limits, collision geoms, masses; no actuators: Isaac Lab drives it)."""
-    return _convert(humanoid_mjcf(with_actuators=False), "humanoid")
+    return convert_mjcf(humanoid_mjcf(with_actuators=False), "humanoid")
 
 
 def object_usd(name: str) -> Path:
     """The USD of library object ``name`` (a single rigid body with its collision geoms)."""
-    return _convert(object_mjcf(name), name)
+    return convert_mjcf(object_mjcf(name), name)
 
 
 def scene_mjcf(object_name: str, object_pos: tuple[float, float, float] = (0.6, 0.0, None)) -> str:
@@ -84,6 +84,9 @@ def main() -> None:
     print(f"humanoid USD: {humanoid_usd()}")
     for name in OBJECT_NAMES:
         print(f"{name} USD: {object_usd(name)}")
+    from .g1 import g1_usd  # the G1 imports this module
+
+    print(f"G1 USD: {g1_usd()}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,45 @@
+"""The Unitree G1 as a second embodiment: Menagerie's model shipped offline, converted to USD, standing under PD."""
+
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+import torch
+
+from interprior.assets.g1 import G1_MJCF, g1_mjcf, hinge_names, menagerie_model, standing_pose
+from interprior.tasks.env_factory import open_env
+
+TASK = "InterPrior-Scene-G1-v0"
+NUM_ENVS = 2
+SECONDS = 3.0
+
+
+def test_the_converted_mjcf_keeps_the_bodies_and_hinges_and_drops_the_actuators():
+    converted = mujoco.MjModel.from_xml_string(g1_mjcf())
+    menagerie = menagerie_model()
+    assert (G1_MJCF.parent / "LICENSE").is_file(), "the BSD-3 licence ships with the model"
+    assert converted.nu == 0 and menagerie.nu == 29
+    assert hinge_names(converted) == hinge_names(menagerie) and len(hinge_names(converted)) == 29
+    assert converted.nbody == menagerie.nbody == 31
+    np.testing.assert_allclose(converted.body_subtreemass[1], 33.34, atol=0.01)
+
+
+def test_the_g1_stands_under_pd_in_its_standing_pose():
+    height, angles = standing_pose(menagerie_model())
+    with open_env(TASK, num_envs=NUM_ENVS, seed=0) as env:
+        env.reset(seed=0)
+        g1 = env.scene["humanoid"]
+        assert list(g1.joint_names) == hinge_names(menagerie_model())
+        hold = torch.zeros(NUM_ENVS, env.action_manager.total_action_dim)
+        pelvis = []
+        for _ in range(round(SECONDS / env.step_dt)):
+            env.step(hold)
+            pelvis.append(g1.data.root_pos_w.torch[:, 2].clone())
+        pelvis = torch.stack(pelvis)
+        joints = g1.data.joint_pos.torch
+        target = torch.tensor([angles[name] for name in g1.joint_names])
+        weight = g1.data.default_mass.torch.sum(-1) * 9.81
+        support = env.scene["humanoid_contacts"].data.net_forces_w.torch[..., 2].sum(-1)
+    assert (pelvis - height).abs().max() < 0.05, f"pelvis height {pelvis[::30, 0].tolist()} m, keyframe {height} m"
+    assert (joints - target).abs().max() < 0.05, "the hinges hold the keyframe's angles"
+    torch.testing.assert_close(support, weight, rtol=0.05, atol=0.0, msg="the feet carry the G1's weight")
