@@ -65,7 +65,7 @@ def _check_steps_with_finite_observations(env, index: int):
     for _ in range(4):
         observations, reward, *_ = env.step(actions)
         assert torch.isfinite(reward).all()
-    assert set(observations) == {"expert", "history", "goals", "privileged", "task"}
+    assert set(observations) == {"expert", "expert_reference", "history", "goals", "privileged", "task"}
     for name, values in observations.items():
         assert torch.isfinite(values).all(), name
     assert (observations["task"] == index).all()
