@@ -179,7 +179,11 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         for name, mirrored in self._mirrored.items():
             values = getattr(self.mjw_model, name).numpy()  # (1 or num_worlds, *shape): shared or per world
             shared = len(values) == 1
-            if shared and name in self._uniform and np.array_equal(values[0], mirrored[0]):
+            if shared:
+                unchanged = name in self._uniform and np.array_equal(values[0], mirrored[0])
+            else:
+                unchanged = np.array_equal(values, mirrored)  # the usual case, in one pass
+            if unchanged:
                 changed[name] = np.zeros((num_worlds, values.shape[1]), dtype=bool)
                 continue
             values = np.broadcast_to(values, (num_worlds, *values.shape[1:]))

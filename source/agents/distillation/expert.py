@@ -13,7 +13,6 @@ from pathlib import Path
 
 import torch
 from tensordict import TensorDict
-
 from torch import nn
 
 from isaaclab.envs import ManagerBasedRLEnvCfg
