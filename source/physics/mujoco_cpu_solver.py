@@ -119,8 +119,6 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
             name: np.repeat(getattr(self.mj_model, name)[None], num_worlds, axis=0) for name in self._batched_model_fields()
         }
         """Per mirrored field, (num_worlds, *shape) the values last copied into the worlds' models."""
-        self._uniform = set(self._mirrored)
-        """Mirrored fields whose worlds all hold the same values (a shared field that is unchanged needs no compare)."""
         self._geom_body = np.eye(self.mj_model.nbody, dtype=bool)[self.mj_model.geom_bodyid]
         """(ngeom, nbody) whether a geom belongs to a body."""
         self._timestep = self.mj_model.opt.timestep
@@ -178,12 +176,7 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         changed: dict[str, np.ndarray] = {}
         for name, mirrored in self._mirrored.items():
             values = getattr(self.mjw_model, name).numpy()  # (1 or num_worlds, *shape): shared or per world
-            shared = len(values) == 1
-            if shared:
-                unchanged = name in self._uniform and np.array_equal(values[0], mirrored[0])
-            else:
-                unchanged = np.array_equal(values, mirrored)  # the usual case, in one pass
-            if unchanged:
+            if (values == mirrored).all():  # the usual case, in one pass
                 changed[name] = np.zeros((num_worlds, values.shape[1]), dtype=bool)
                 continue
             values = np.broadcast_to(values, (num_worlds, *values.shape[1:]))
@@ -192,10 +185,6 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
                 getattr(self._world_models[world], name)[...] = values[world]
             mirrored[...] = values
             changed[name] = rows
-            if shared:
-                self._uniform.add(name)
-            else:
-                self._uniform.discard(name)
         moved_frames = np.logical_or.reduce([changed[name] for name in INERTIAL_FRAME_FIELDS])
         for world in np.flatnonzero(moved_frames.any(-1)):
             invalidate_inertial_frames(self._world_models[world], np.flatnonzero(moved_frames[world]))
