@@ -14,12 +14,14 @@ import logging
 
 import mujoco
 import numpy as np
+from mujoco import rollout
 import pytest
 import torch
 
 from isaaclab_newton.physics import NewtonManager
 
 from interprior.physics.mujoco_cpu_solver import (
+    CONTROL_SPEC,
     SolverMuJoCoCpuWorlds,
     contact_frame_forces,
     log_mujoco_warning,
@@ -225,6 +227,39 @@ def test_each_world_steps_its_own_randomized_object():
             assert len(np.unique(per_world, axis=0)) > 1, f"{name} was not randomized across worlds"
             stepped = np.stack([getattr(model, name)[index] for model in solver.world_models])
             np.testing.assert_allclose(stepped, per_world, rtol=1e-6, err_msg=name)
+
+
+def test_step_inputs_replayed_by_rollout_reproduce_each_physics_step():
+    """The benchmark's raw ceiling steps the backend's recorded inputs again with ``mujoco.rollout`` alone; that must
+    be the very computation the backend does, contact-reporting steps included."""
+    num_envs = 4
+    cfg = load_env_cfg("InterPrior-Track-v0", num_envs=num_envs, overrides=["physics=newton_mjc_cpu"])
+    with open_env("InterPrior-Track-v0", num_envs=num_envs, env_cfg=cfg) as env:
+        env.reset(seed=0)
+        solver = NewtonManager._solver
+        recorded = []
+        solver_step = solver.step
+
+        def recording_step(*args) -> None:
+            solver_step(*args)
+            state, controls = solver.step_inputs
+            recorded.append((state.copy(), controls.copy(), solver.mjw_data.qpos.numpy().copy()))
+
+        solver.step = recording_step
+        for _ in range(3):
+            env.step(0.1 * torch.randn(num_envs, env.action_manager.total_action_dim))
+        del solver.step
+        state, _ = solver.step_inputs
+        with pytest.raises(ValueError):
+            state[0, 0] = 1.0  # the views are read-only
+        models = list(solver.world_models)
+        qpos = state_slice(models[0], mujoco.mjtState.mjSTATE_FULLPHYSICS, mujoco.mjtState.mjSTATE_QPOS)
+        threads = [mujoco.MjData(models[0]) for _ in range(2)]
+        assert len(recorded) == 3 * PHYSICS_STEPS_PER_CONTROL_STEP
+        with rollout.Rollout(nthread=2) as pool:
+            for state, controls, stepped_qpos in recorded:
+                replayed, _ = pool.rollout(models, threads, state, controls, control_spec=CONTROL_SPEC, nstep=1)
+                np.testing.assert_allclose(replayed[:, 0, qpos], stepped_qpos, atol=1e-9)
 
 
 CHAOTIC_ENVS = 16

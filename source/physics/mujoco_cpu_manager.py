@@ -34,6 +34,17 @@ class NewtonMujocoCpuManager(NewtonMJWarpManager):
         )
 
     @classmethod
+    def _update_sensors(cls, contacts) -> None:
+        """Newton's sensor update, with contact sensors updated only after physics steps that report contacts
+        (in between, their contacts and so their readings are the last report's)."""
+        solver = cls._solver
+        if not isinstance(solver, SolverMuJoCoCpuWorlds) or solver.reported_contacts:
+            super()._update_sensors(contacts)
+            return
+        for sensor in (*cls._newton_frame_transform_sensors, *cls._newton_imu_sensors):
+            sensor.update(cls.backend.state_0)
+
+    @classmethod
     def _supports_cuda_graph_capture(cls) -> bool:
         """MuJoCo C steps on the host: nothing to capture; MuJoCo Warp on a CUDA device as Newton captures it."""
         return not isinstance(cls._solver, SolverMuJoCoCpuWorlds) and super()._supports_cuda_graph_capture()

@@ -154,6 +154,15 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         """The ``MjModel`` each world steps (read them; Newton's model is where properties are changed)."""
         return tuple(self._world_models)
 
+    @property
+    def step_inputs(self) -> tuple[np.ndarray, np.ndarray]:
+        """What the last :meth:`step` handed MuJoCo, for replaying it: (num_worlds, n_state) every world's state
+        (:data:`INITIAL_STATE_SPEC`) and (num_worlds, 1, n_control) its inputs (:data:`CONTROL_SPEC`), as read-only
+        views that the next step overwrites."""
+        state, controls = self._initial_state.view(), self._controls.view()
+        state.flags.writeable = controls.flags.writeable = False
+        return state, controls
+
     def _batched_model_fields(self) -> tuple[str, ...]:
         """Names of MuJoCo Warp model arrays of shape ``(num_worlds or 1, *shape in MjModel)`` to mirror."""
         names = []
@@ -272,11 +281,16 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         chunks = np.array_split(np.arange(len(self._world_models)), len(self._thread_data))
         return list(self._threads.map(work, chunks, self._thread_data))
 
+    @property
+    def reported_contacts(self) -> bool:
+        """Whether the last physics step reported contacts (every ``contact_interval``-th step does)."""
+        return self._step % self.contact_interval == 0
+
     def update_contacts(self, contacts: Contacts, state: State | None = None) -> None:
         """Write every world's contacts of its last physics step into ``contacts`` (what contact sensors read):
         the pair of Newton shapes, the normal, the contact points in the bodies' frames and the force on shape 0.
         Between every ``contact_interval``-th physics step ``contacts`` keeps its last report."""
-        if self._step % self.contact_interval:
+        if not self.reported_contacts:
             return
         found = self._merge_contacts(self._stepped_contacts)
         count = len(found["shape0"])
