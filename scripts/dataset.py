@@ -1,4 +1,5 @@
-"""Dataset tools: convert public HOI datasets, fetch the real sample clips, validate, summarise, preview, generate.
+"""Dataset tools: convert public HOI datasets, fetch the real sample clips, retarget, validate, summarise, preview,
+generate.
 
 Run ``python scripts/dataset.py <command> --help``. The logic lives in :mod:`interprior.data.formats`; this script
 parses arguments and prints.
@@ -43,6 +44,20 @@ def _fetch_samples(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"sample {path}")
     return 0
+
+
+def _retarget(args: argparse.Namespace) -> int:
+    from interprior.data.retarget import retarget_directory
+
+    try:
+        report = retarget_directory(args.src, args.dst, args.embodiment)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for path, reason in report.failed:
+        print(f"FAILED {path}: {reason}", file=sys.stderr)
+    print(f"{len(report.written)} clips retargeted to {args.embodiment} in {args.dst}, {len(report.failed)} failed")
+    return 1 if report.failed else 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -109,9 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     convert.set_defaults(run=_convert)
 
-    fetch = commands.add_parser("fetch-samples", help="download and convert the two real OMOMO sample clips")
+    fetch = commands.add_parser(
+        "fetch-samples", help="download and convert the real OMOMO sample clips (our humanoid and the G1)"
+    )
     fetch.add_argument("--dest", type=Path, default=REPO / "data" / "samples")
     fetch.set_defaults(run=_fetch_samples)
+
+    retarget = commands.add_parser("retarget", help="retarget our humanoid's clips to another embodiment (the G1)")
+    retarget.add_argument("src", type=Path, help="directory of clips of our humanoid (searched recursively)")
+    retarget.add_argument("dst", type=Path, help="output directory; clips keep their relative paths")
+    retarget.add_argument("--embodiment", default="g1")
+    retarget.set_defaults(run=_retarget)
 
     validate = commands.add_parser("validate", help="check clips (files or directories); non-zero exit if any is bad")
     validate.add_argument("paths", nargs="+", type=Path)

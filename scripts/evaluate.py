@@ -6,12 +6,13 @@
         --checkpoint logs/rsl_rl/interprior_track/<run> --label MaskedMimic
     python scripts/evaluate.py --curves logs/rsl_rl/interprior_track/2026-11-25_12-49-23
 
-Tasks (--task, repeatable; default Track): Track (full-reference tracking), the sparse-goal tasks Snapshot,
-Trajectory, Contact and Goals (all families), the stress tests Chain (a clip's goals in order, canonicalized to the
-humanoid between goals) and RandInit (random starts), and GetUp (from the ground); "all" is every task but Track.
-A task may also be given by its gym id (InterPrior-Snapshot-v0).
+Tasks (--task, repeatable; default Track): Track (full-reference tracking), Track-G1 (the same on the Unitree G1),
+the sparse-goal tasks Snapshot, Trajectory, Contact and Goals (all families), the stress tests Chain (a clip's goals
+in order, canonicalized to the humanoid between goals) and RandInit (random starts), and GetUp (from the ground);
+"all" is every task but Track and Track-G1. A task may also be given by its gym id (InterPrior-Snapshot-v0).
 
-Every clip of the task's objects in the clip set (test, train, or a file or directory of clips) is played from its
+Every clip of the task's objects in the clip set (test, train, or a file or directory of clips; test and train are
+the task's embodiment's bundled clips) is played from its
 first frame (moved as the task's random start for RandInit and GetUp), no pushes, nominal object dynamics, the
 environments seeded with --seed. Repetitions after the first of a clip start with the task's reset perturbation;
 per clip the best repetition is kept (InterMimic's rule). Track ends an episode at the clip's end, a fall, a drift or
@@ -87,6 +88,7 @@ def evaluate(args: argparse.Namespace) -> None:
     from interprior.eval.plots import plot_success
     from interprior.eval.policies import policy_kind
     from interprior.eval.tasks import eval_tasks
+    from interprior.tasks.env_factory import load_env_cfg
 
     try:
         tasks = eval_tasks(args.task or [DEFAULT_TASK])
@@ -98,7 +100,7 @@ def evaluate(args: argparse.Namespace) -> None:
         for task in tasks:  # a checkpoint no task can run fails before any evaluation
             for checkpoint in checkpoints:
                 policy_kind(checkpoint, task.goal_task)
-        root = clip_set_root(args.clips)
+        roots = {task.name: clip_set_root(args.clips, load_env_cfg(task.task_id).embodiment) for task in tasks}
     except (OSError, ValueError) as error:
         fail(error)
     labels = args.label or default_labels(checkpoints)
@@ -107,7 +109,7 @@ def evaluate(args: argparse.Namespace) -> None:
     success = {}
     for task in tasks:
         try:
-            success[task.name] = evaluate_task(args, task, checkpoints, labels, root, clip_set, out_dir)
+            success[task.name] = evaluate_task(args, task, checkpoints, labels, roots[task.name], clip_set, out_dir)
         except (CheckpointError, OSError, ValueError) as error:
             fail(error)
     if len(tasks) > 1:

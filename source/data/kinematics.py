@@ -1,49 +1,53 @@
-"""Forward kinematics of our humanoid and the finite differences that complete a clip from its joint angles.
+"""Forward kinematics of an embodiment and the finite differences that complete a clip from its joint angles.
 
 Generators and converters produce root poses and hinge angles; :func:`make_clip` turns those into a full
-:class:`~interprior.data.clip.Clip` (body poses from MuJoCo's forward kinematics of the committed MJCF, velocities
-by central differences).
+:class:`~interprior.data.clip.Clip` (body poses from MuJoCo's forward kinematics of the embodiment's MJCF, our
+humanoid's by default; velocities by central differences).
 """
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 import mujoco
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from ..assets.build import HUMANOID_MJCF
-from ..assets.skeleton import BODY_NAMES, JOINT_NAMES
-from .clip import NUM_BODIES, Clip, validate_clip
+from ..assets.embodiment import SMPL, Embodiment, get_embodiment
+from .clip import Clip, validate_clip
 
 
-@lru_cache(maxsize=1)
-def _model() -> mujoco.MjModel:
-    model = mujoco.MjModel.from_xml_path(str(HUMANOID_MJCF))
-    names = tuple(model.body(i).name for i in range(1, model.nbody))
+def kinematic_model(embodiment: Embodiment) -> mujoco.MjModel:
+    """The embodiment's MuJoCo model, checked to list its bodies and hinges in the embodiment's order.
+
+    Raises:
+        RuntimeError: the model's bodies or hinges differ from the embodiment's (a stale build).
+    """
+    model = embodiment.mujoco_model()
+    bodies = tuple(model.body(i).name for i in range(1, model.nbody))
     hinges = tuple(model.joint(i).name for i in range(1, model.njnt))
-    if names != BODY_NAMES or hinges != JOINT_NAMES:
-        raise RuntimeError(f"{HUMANOID_MJCF} does not match interprior.assets.skeleton; rebuild it")
+    if bodies != embodiment.body_names or hinges != embodiment.joint_names:
+        raise RuntimeError(f"the MJCF of {embodiment.name} does not list its bodies and hinges in order; rebuild it")
     return model
 
 
-def forward_kinematics(root_pos: np.ndarray, root_quat: np.ndarray, joint_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Body poses of the humanoid.
+def forward_kinematics(
+    root_pos: np.ndarray, root_quat: np.ndarray, joint_pos: np.ndarray, embodiment: Embodiment = SMPL
+) -> tuple[np.ndarray, np.ndarray]:
+    """Body poses of ``embodiment`` (B bodies, J hinges; 24 and 69 for our humanoid).
 
     Args:
         root_pos: (T, 3) pelvis position (m).
         root_quat: (T, 4) pelvis orientation (x, y, z, w).
-        joint_pos: (T, 69) hinge angles (rad).
+        joint_pos: (T, J) hinge angles (rad).
+        embodiment: Whose kinematic tree.
 
     Returns:
-        ``(body_pos, body_quat)``: (T, 24, 3) positions (m) and (T, 24, 4) orientations (x, y, z, w).
+        ``(body_pos, body_quat)``: (T, B, 3) positions (m) and (T, B, 4) orientations (x, y, z, w).
     """
-    model = _model()
+    model = kinematic_model(embodiment)
     data = mujoco.MjData(model)
-    num_frames = len(root_pos)
-    body_pos = np.empty((num_frames, NUM_BODIES, 3))
-    body_quat = np.empty((num_frames, NUM_BODIES, 4))
+    num_frames, num_bodies = len(root_pos), len(embodiment.body_names)
+    body_pos = np.empty((num_frames, num_bodies, 3))
+    body_quat = np.empty((num_frames, num_bodies, 4))
     for t in range(num_frames):
         data.qpos[:3] = root_pos[t]
         data.qpos[3:7] = np.roll(root_quat[t], 1)  # MuJoCo stores (w, x, y, z)
@@ -87,24 +91,25 @@ def make_clip(
     contact_ground: np.ndarray | None = None,
     object_scale: float = 1.0,
     source: str = "",
+    embodiment: str = SMPL.name,
 ) -> Clip:
     """A validated clip from root poses, hinge angles and object poses; missing contact labels are unknown (-1).
 
     Args:
         fps: Frame rate (Hz).
         root_pos, root_quat: (T, 3) and (T, 4, xyzw) pelvis pose.
-        joint_pos: (T, 69) hinge angles (rad).
+        joint_pos: (T, J) hinge angles (rad) of the embodiment's hinges.
         object_name: Library object.
         object_pos, object_quat: (T, 3) and (T, 4, xyzw) object pose.
-        contact_object, contact_ground: (T, 24) labels (1, 0 or -1), or ``None`` for unknown.
+        contact_object, contact_ground: (T, B) labels (1, 0 or -1), or ``None`` for unknown.
         object_scale: Uniform scale of the object.
         source: Provenance string stored in the clip.
+        embodiment: Name of the embodiment the clip is for.
     """
     root_quat = Rotation.from_quat(np.asarray(root_quat, dtype=np.float64)).as_quat()  # normalised
     object_quat = Rotation.from_quat(np.asarray(object_quat, dtype=np.float64)).as_quat()
-    body_pos, body_quat = forward_kinematics(root_pos, root_quat, joint_pos)
-    num_frames = len(root_pos)
-    unknown = np.full((num_frames, NUM_BODIES), -1, dtype=np.int8)
+    body_pos, body_quat = forward_kinematics(root_pos, root_quat, joint_pos, get_embodiment(embodiment))
+    unknown = np.full(body_pos.shape[:2], -1, dtype=np.int8)
     clip = Clip(
         fps=fps,
         root_pos=np.asarray(root_pos),
@@ -124,5 +129,6 @@ def make_clip(
         contact_object=unknown if contact_object is None else np.asarray(contact_object),
         contact_ground=unknown.copy() if contact_ground is None else np.asarray(contact_ground),
         source=source,
+        embodiment=embodiment,
     )
     return validate_clip(clip, source or "<generated clip>")

@@ -38,7 +38,8 @@ class MotionFrame:
     root_quat: torch.Tensor
     """(*B, 4) pelvis orientation."""
     joint_pos: torch.Tensor
-    """(*B, 69) hinge angles (rad)."""
+    """(*B, J) hinge angles (rad); J hinges and 24 bodies below are our humanoid's counts, other embodiments have
+    their own."""
     joint_vel: torch.Tensor
     """(*B, 69) hinge velocities (rad/s)."""
     body_pos: torch.Tensor
@@ -127,6 +128,7 @@ class MotionLibrary:
     """All clips concatenated frame after frame into float32 tensors on one device.
 
     Attributes:
+        embodiment: Name of the embodiment every clip is for.
         num_clips: Number of clips C.
         object_names: Library object of each clip.
         object_scales: (C,) object scale of each clip.
@@ -138,9 +140,18 @@ class MotionLibrary:
     """
 
     def __init__(self, clips: Sequence[Clip], device: str | torch.device = "cpu"):
-        """Store ``clips`` (validated :class:`Clip` objects, frame rates may differ) on ``device``."""
+        """Store ``clips`` (validated :class:`Clip` objects of one embodiment, frame rates may differ) on ``device``.
+
+        Raises:
+            ValueError: no clips, or clips of different embodiments.
+        """
         if len(clips) == 0:
             raise ValueError("MotionLibrary needs at least one clip, got none")
+        embodiments = {clip.embodiment: clip.source for clip in clips}
+        if len(embodiments) > 1:
+            found = ", ".join(f"{name} ({source})" for name, source in embodiments.items())
+            raise ValueError(f"MotionLibrary needs clips of one embodiment, got clips of {found}")
+        self.embodiment = clips[0].embodiment
         self.device = torch.device(device)
         self.num_clips = len(clips)
         self.object_names = [clip.object_name for clip in clips]
@@ -164,6 +175,7 @@ class MotionLibrary:
         device: str | torch.device = "cpu",
         object_name: str | Sequence[str] | None = None,
         progress: bool = True,
+        embodiment: str | None = None,
     ) -> MotionLibrary:
         """Load every clip in ``paths`` (``.npz`` files, or directories searched recursively for ``*.npz``).
 
@@ -172,11 +184,12 @@ class MotionLibrary:
             device: Where the tensors live.
             object_name: Keep only clips of this library object (or of these objects); ``None`` keeps all.
             progress: Show a progress bar (only on a terminal).
+            embodiment: The embodiment every clip must be for; ``None`` accepts any single one.
 
         Raises:
             FileNotFoundError: a path does not exist, or no ``*.npz`` file was found.
             KeyError: an ``object_name`` is not a library object.
-            ValueError: no clip of ``object_name`` was found.
+            ValueError: no clip of ``object_name`` was found, or a clip is for another embodiment.
             ClipFormatError: a file is not a valid clip (names the file and the field).
         """
         wanted = None if object_name is None else {object_name} if isinstance(object_name, str) else set(object_name)
@@ -196,6 +209,9 @@ class MotionLibrary:
             raise FileNotFoundError(f"no clip files (*.npz) found in {where}")
         bar = tqdm(files, desc="Loading clips", unit="clip", disable=None if progress else True)  # None: only on a tty
         clips = [load_clip(file) for file in bar]
+        for file, clip in zip(files, clips):
+            if embodiment is not None and clip.embodiment != embodiment:
+                raise ValueError(f"{file}: a clip of {clip.embodiment}, but these clips must be of {embodiment}")
         if wanted is not None:
             clips = [clip for clip in clips if clip.object_name in wanted]
             if not clips:

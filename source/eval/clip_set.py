@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from interprior.data import BUNDLED_DATASET
+from interprior.data import BUNDLED_DATASETS
 from interprior.data.clip import load_clip
 
-NAMED_CLIP_SETS = {"test": BUNDLED_DATASET / "test", "train": BUNDLED_DATASET / "train"}
-"""Clip sets addressed by name; anything else is a clip file or a directory searched recursively."""
+NAMED_CLIP_SETS = ("test", "train")
+"""Clip sets addressed by name: the folders of the embodiment's bundled dataset; anything else is a clip file or a
+directory searched recursively."""
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,14 @@ class Episode:
     """Which repetition of the clip this is; repetition 0 starts exactly on the reference."""
 
 
-def clip_set_root(clips: str) -> Path:
-    """The directory or file behind a ``--clips`` value: ``test``, ``train`` or a path.
+def clip_set_root(clips: str, embodiment: str = "smpl") -> Path:
+    """The directory or file behind a ``--clips`` value: ``test`` or ``train`` of ``embodiment``'s bundled dataset,
+    or a path.
 
     Raises:
         FileNotFoundError: The path does not exist.
     """
-    root = NAMED_CLIP_SETS.get(clips, Path(clips))
+    root = BUNDLED_DATASETS[embodiment] / clips if clips in NAMED_CLIP_SETS else Path(clips)
     if not root.exists():
         raise FileNotFoundError(f"clip set {clips}: no such file or directory {root}")
     return root

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .metrics import KEY_BODY_IDS, PELVIS_ID, EpisodeScore, fell, finite_mean, position_error
+from interprior.assets.embodiment import SMPL
+
+from .metrics import PELVIS_ID, EpisodeScore, fell, finite_mean, position_error
 from .thresholds import THRESHOLDS, EvalThresholds
 
 
@@ -103,7 +105,7 @@ def _score(
 ) -> EpisodeScore:
     at_goals = goal_steps(episode, thresholds)
     body, goal_body = episode.body_pos[at_goals], episode.goal_body_pos[at_goals]
-    key_bodies = KEY_BODY_IDS
+    key_bodies = SMPL.body_ids(SMPL.key_bodies)  # the goal tasks run our humanoid
     if success:
         cause = "success"
     elif failed:

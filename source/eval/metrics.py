@@ -2,8 +2,9 @@
 
 Pure functions on numpy arrays, following InterMimic's evaluation:
 
-* ``E_h``: per step, the mean L2 distance of the key bodies (:data:`~interprior.assets.skeleton.KEY_BODIES`) to
-  their reference positions; averaged over the steps of the episode (m). The pelvis error is the same for body 0.
+* ``E_h``: per step, the mean L2 distance of the embodiment's key bodies (``key_bodies``: for our humanoid
+  :data:`~interprior.assets.skeleton.KEY_BODIES`) to their reference positions; averaged over the steps of the
+  episode (m). The pelvis error is the same for body 0.
 * ``E_o``: per step, the distance of the object's origin to its reference; averaged over the steps (m).
 * Success: the episode reached the clip's last frame without an early termination.
 * Failure: the humanoid fell (its pelvis went below :attr:`EvalThresholds.fall_height`, or its state stopped being
@@ -20,15 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from interprior.assets.skeleton import KEY_BODIES, body_index
+from interprior.assets.embodiment import SMPL, get_embodiment
 
 from .thresholds import THRESHOLDS, EvalThresholds
 
-KEY_BODY_IDS = [body_index(name) for name in KEY_BODIES]
-"""Indices of the key bodies in :data:`~interprior.assets.skeleton.BODY_NAMES` order."""
-
-PELVIS_ID = body_index("Pelvis")
-"""Index of the pelvis, the root body."""
+PELVIS_ID = 0
+"""Index of the pelvis, the root body of every embodiment."""
 
 
 @dataclass
@@ -40,9 +38,9 @@ class TrackedEpisode:
     repeat: int
     """Which of the clip's repeated episodes this is (0 starts exactly on the reference)."""
     body_pos: np.ndarray
-    """(T, 24, 3) simulated body positions after each step."""
+    """(T, B, 3) simulated body positions after each step (the embodiment's B bodies)."""
     ref_body_pos: np.ndarray
-    """(T, 24, 3) reference body positions those states were to match."""
+    """(T, B, 3) reference body positions those states were to match."""
     object_pos: np.ndarray
     """(T, 3) simulated object positions."""
     ref_object_pos: np.ndarray
@@ -51,6 +49,8 @@ class TrackedEpisode:
     """The clip's end stopped the episode, and no failure termination fired with it."""
     end_causes: tuple[str, ...] = ()
     """Names of the termination terms that ended the episode."""
+    embodiment: str = SMPL.name
+    """The character that ran the episode (its key bodies are scored)."""
 
 
 @dataclass
@@ -109,7 +109,7 @@ def finite_mean(values: np.ndarray) -> float:
 
 
 def fell(body_pos: np.ndarray, thresholds: EvalThresholds = THRESHOLDS) -> bool:
-    """Whether the pelvis of ``body_pos`` (T, 24, 3) is ever below the fall height or not finite."""
+    """Whether the pelvis of ``body_pos`` (T, B, 3) is ever below the fall height or not finite."""
     pelvis_height = body_pos[:, PELVIS_ID, 2]
     return bool((~(pelvis_height >= thresholds.fall_height)).any())
 
@@ -124,6 +124,8 @@ def score_tracking(episode: TrackedEpisode, thresholds: EvalThresholds = THRESHO
         cause = "fall"
     else:
         cause = "+".join(episode.end_causes) or "unfinished"
+    embodiment = get_embodiment(episode.embodiment)
+    key_body_ids = embodiment.body_ids(embodiment.key_bodies)
     return EpisodeScore(
         clip=episode.clip,
         repeat=episode.repeat,
@@ -131,7 +133,7 @@ def score_tracking(episode: TrackedEpisode, thresholds: EvalThresholds = THRESHO
         failed=failed,
         steps=len(episode.body_pos),
         body_error=finite_mean(
-            position_error(episode.body_pos[:, KEY_BODY_IDS], episode.ref_body_pos[:, KEY_BODY_IDS])
+            position_error(episode.body_pos[:, key_body_ids], episode.ref_body_pos[:, key_body_ids])
         ),
         pelvis_error=finite_mean(position_error(episode.body_pos[:, PELVIS_ID], episode.ref_body_pos[:, PELVIS_ID])),
         object_error=finite_mean(position_error(episode.object_pos, episode.ref_object_pos)),

@@ -21,7 +21,6 @@ import torch
 from isaaclab.utils import configclass
 from isaaclab.utils import math as math_utils
 
-from interprior.assets.skeleton import BODY_NAMES
 from interprior.data.motion_library import MotionFrame
 from interprior.tasks.hoi.mdp import ReferenceMotion, ReferenceMotionCfg
 
@@ -75,7 +74,7 @@ class ScheduledReference(ReferenceMotion):
 
     def _record_shapes(self) -> dict[str, tuple[int, ...]]:
         """The per-step shape of every recorded quantity."""
-        bodies = len(BODY_NAMES)
+        bodies = len(self.embodiment.body_names)
         return {"body_pos": (bodies, 3), "ref_body_pos": (bodies, 3), "object_pos": (3,), "ref_object_pos": (3,)}
 
     def _step_values(self) -> dict[str, torch.Tensor]:
@@ -94,7 +93,12 @@ class ScheduledReference(ReferenceMotion):
     ) -> TrackedEpisode:
         """The record of ``env_id``'s ended ``episode`` from its recorded quantities ``record`` (T, *shape) each."""
         return TrackedEpisode(
-            clip=episode.name, repeat=episode.repeat, reached_end=reached_end, end_causes=end_causes, **record
+            clip=episode.name,
+            repeat=episode.repeat,
+            reached_end=reached_end,
+            end_causes=end_causes,
+            embodiment=self.embodiment.name,
+            **record,
         )
 
     def _record_step(self, env_ids: torch.Tensor) -> None:

@@ -155,6 +155,14 @@ TRACK = EvalTask(
     configure_env=_configure_track,
     score=score_tracking,
 )
+TRACK_G1 = EvalTask(
+    task_id="InterPrior-Track-G1-v0",
+    name="Track-G1",
+    command_name="reference",
+    clip_objects=_track_clip_objects,
+    configure_env=_configure_track,
+    score=score_tracking,
+)
 
 
 def _goal_task(task_id: str, name: str, score=score_goals, **configure) -> EvalTask:
@@ -180,7 +188,7 @@ GOAL_TASKS = (
 )
 """The sparse-goal tasks and stress tests (``--task all``)."""
 
-EVAL_TASKS: dict[str, EvalTask] = {task.name: task for task in (TRACK, *GOAL_TASKS)}
+EVAL_TASKS: dict[str, EvalTask] = {task.name: task for task in (TRACK, TRACK_G1, *GOAL_TASKS)}
 """Every evaluable task by short name."""
 
 

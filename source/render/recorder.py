@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from interprior.assets.humanoid import canonical_joint_name
-from interprior.assets.skeleton import JOINT_NAMES
+from interprior.assets.embodiment import get_embodiment
 from interprior.tasks.hoi.mdp import goals
 from interprior.tasks.hoi.mdp.object_switch import OBJECT_SWITCH_TERM, object_switch_term
 
@@ -42,9 +42,10 @@ class RolloutRecorder:
     def __init__(self, env: ManagerBasedRLEnv, env_id: int = 0, width: int = 480, height: int = 360) -> None:
         self.env, self.env_id, self.size = env, env_id, (width, height)
         self.humanoid, self.object = env.scene["humanoid"], env.scene["object"]
+        self.embodiment = get_embodiment(env.cfg.embodiment)
         sim_joints = [canonical_joint_name(name) for name in self.humanoid.joint_names]
-        self.joint_ids = [sim_joints.index(name) for name in JOINT_NAMES]
-        """Simulator joint index of each of our hinges."""
+        self.joint_ids = [sim_joints.index(name) for name in self.embodiment.joint_names]
+        """Simulator joint index of each of the embodiment's hinges."""
         terms = env.command_manager.active_terms
         self.reference = env.command_manager.get_term("reference") if "reference" in terms else None
         self.goal = env.command_manager.get_term("goal") if "goal" in terms else None
@@ -59,7 +60,7 @@ class RolloutRecorder:
         if self.scene is None or self.scene.object_name != object_name:
             if self.scene is not None:
                 self.scene.close()
-            self.scene = RenderScene(object_name, *self.size)
+            self.scene = RenderScene(object_name, *self.size, embodiment=self.embodiment)
         origin = self.env.scene.env_origins[i].cpu().numpy()
         data = self.humanoid.data
         root_pos = data.root_pos_w.torch[i].cpu().numpy() - origin

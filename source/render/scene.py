@@ -10,9 +10,8 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
-from interprior.assets.humanoid_mjcf import humanoid_mjcf
 from interprior.assets.object_mjcf import object_body_mjcf
-from interprior.assets.skeleton import BODY_NAMES, JOINT_NAMES
+from interprior.assets.embodiment import SMPL, Embodiment
 
 GHOST_PREFIX = "ghost_"
 GHOST_RGBA = (0.35, 0.65, 1.0, 0.35)
@@ -43,13 +42,14 @@ def _spec(xml: str) -> mujoco.MjSpec:
 
 
 class RenderScene:
-    """The render model of the humanoid with ``object_name``, and a renderer of ``width`` x ``height`` pixels."""
+    """The render model of the embodiment's character with ``object_name``, and a renderer of ``width`` x ``height``
+    pixels."""
 
-    def __init__(self, object_name: str, width: int = 480, height: int = 360) -> None:
-        self.object_name = object_name
+    def __init__(self, object_name: str, width: int = 480, height: int = 360, embodiment: Embodiment = SMPL) -> None:
+        self.object_name, self.embodiment = object_name, embodiment
         spec = _spec(_GROUND)
         for prefix, rgba in (("", None), (GHOST_PREFIX, GHOST_RGBA)):
-            humanoid = _spec(humanoid_mjcf(with_actuators=False))
+            humanoid = _spec(embodiment.mjcf())
             thing = _spec(f"<mujoco><worldbody>{object_body_mjcf(object_name)}</worldbody></mujoco>")
             for part in (humanoid, thing):
                 part.option.timestep, part.option.integrator = spec.option.timestep, spec.option.integrator  # never stepped
@@ -59,7 +59,7 @@ class RenderScene:
                         geom.rgba = rgba
                 for body in part.worldbody.bodies:
                     spec.worldbody.add_frame().attach_body(body, prefix, "")
-        for index in range(len(BODY_NAMES)):
+        for index in range(len(embodiment.body_names)):
             marker = spec.worldbody.add_body(name=f"marker_{index}", mocap=True, pos=HIDDEN)
             marker.add_geom(type=mujoco.mjtGeom.mjGEOM_SPHERE, size=[MARKER_RADIUS, 0, 0], rgba=MARKER_RGBA,
                             contype=0, conaffinity=0)
@@ -75,13 +75,13 @@ class RenderScene:
         self.show_ghost(False)
 
     def _qpos_ids(self, prefix: str) -> np.ndarray:
-        """qpos addresses: 7 of the root free joint, then one per hinge in :data:`JOINT_NAMES` order."""
-        root = self.model.joint(f"{prefix}root").qposadr[0]
-        hinges = [self.model.joint(f"{prefix}{name}").qposadr[0] for name in JOINT_NAMES]
+        """qpos addresses: 7 of the root free joint, then one per hinge in the embodiment's joint order."""
+        root = self.model.jnt_qposadr[self.model.body(f"{prefix}{self.embodiment.root_body}").jntadr[0]]
+        hinges = [self.model.joint(f"{prefix}{name}").qposadr[0] for name in self.embodiment.joint_names]
         return np.concatenate([np.arange(root, root + 7), hinges])
 
     def set_humanoid(self, root_pos, root_quat_xyzw, joint_pos, ghost: bool = False) -> None:
-        """Pose the humanoid (or its ghost): root position (3,) in m, orientation (4,) xyzw, hinges (69,) in rad."""
+        """Pose the humanoid (or its ghost): root position (3,) in m, orientation (4,) xyzw, hinges (J,) in rad."""
         qpos = np.concatenate([root_pos, np.roll(root_quat_xyzw, 1), joint_pos])
         self.data.qpos[self._humanoid_qpos[GHOST_PREFIX if ghost else ""]] = qpos
 
@@ -93,11 +93,11 @@ class RenderScene:
     def show_ghost(self, visible: bool) -> None:
         """Show or hide the ghost humanoid and object (hidden ones are moved under the ground)."""
         if not visible:
-            self.set_humanoid(HIDDEN, np.array([0.0, 0.0, 0.0, 1.0]), np.zeros(len(JOINT_NAMES)), ghost=True)
+            self.set_humanoid(HIDDEN, np.array([0.0, 0.0, 0.0, 1.0]), np.zeros(len(self.embodiment.joint_names)), ghost=True)
             self.set_object(HIDDEN, np.array([0.0, 0.0, 0.0, 1.0]), ghost=True)
 
     def set_markers(self, points: np.ndarray) -> None:
-        """Show a marker at each of ``points`` (K, 3), K <= 24 (m); the others are hidden."""
+        """Show a marker at each of ``points`` (K, 3), K <= the number of bodies (m); the others are hidden."""
         self.data.mocap_pos[:] = HIDDEN
         self.data.mocap_pos[: len(points)] = points
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..clip import Clip, ClipFormatError, save_clip
 from .behave import convert_behave
+from .holosoma import convert_holosoma
 from .interact import convert_interact
 from .intermimic import convert_intermimic
 from .omomo import convert_omomo
@@ -48,6 +49,7 @@ FORMATS: dict[str, SourceFormat] = {
     "interact": SourceFormat(convert_interact, _dirs_with("human.npz"), _file_or_dir_with("human.npz")),
     "omomo": SourceFormat(convert_omomo, _files(".p"), Path.is_file),
     "behave": SourceFormat(convert_behave, _dirs_with("smpl_fit_all.npz"), _file_or_dir_with("smpl_fit_all.npz")),
+    "holosoma": SourceFormat(convert_holosoma, _files("_w_obj.npz"), Path.is_file),
 }
 """Every supported source format by its ``--format`` name."""
 

@@ -1,4 +1,5 @@
-"""Inverse kinematics on the committed humanoid MJCF: damped least squares on MuJoCo body Jacobians.
+"""Inverse kinematics on an embodiment's MJCF (our humanoid's by default): damped least squares on MuJoCo body
+Jacobians.
 
 The root pose is given; the solver moves only the hinges it is told to, pulls the others towards a reference
 posture, and keeps every angle inside the MJCF limits.
@@ -12,7 +13,9 @@ import mujoco
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from ...assets.skeleton import BODY_NAMES, JOINT_NAMES
+from ...assets.embodiment import SMPL, Embodiment
+from ...assets.skeleton import JOINT_NAMES
+from ..kinematics import kinematic_model
 from .posture import clip_to_limits, humanoid_model, joint_limits
 
 
@@ -21,8 +24,8 @@ class BodyTarget:
     """Where a point fixed on a body should be (m, world) and, optionally, how the body should be oriented."""
 
     body: str
-    position: np.ndarray
-    """(3,) world position of :attr:`point` (m)."""
+    position: np.ndarray | None
+    """(3,) world position of :attr:`point` (m), or ``None`` to leave it free."""
     point: np.ndarray = field(default_factory=lambda: np.zeros(3))
     """(3,) the point in the body frame (m)."""
     rotation: Rotation | None = None
@@ -46,43 +49,46 @@ def solve(
     posture_weight: float = 0.02,
     iterations: int = 25,
     damping: float = 1e-3,
+    embodiment: Embodiment = SMPL,
 ) -> np.ndarray:
     """Hinge angles that bring the targets' points to their positions and orientations.
 
     Args:
         root_pos, root_quat: (3,) pelvis position (m) and (4,) orientation (x, y, z, w), held fixed.
-        joint_pos: (69,) starting hinge angles (rad); hinges outside ``active`` keep these values.
+        joint_pos: (J,) starting hinge angles (rad); hinges outside ``active`` keep these values.
         targets: What to reach.
         active: Indices of the hinges the solver may move.
-        posture: (69,) angles the active hinges are pulled towards (defaults to ``joint_pos``).
+        posture: (J,) angles the active hinges are pulled towards (defaults to ``joint_pos``).
         posture_weight: Weight of that pull per radian.
         iterations: Gauss-Newton steps.
         damping: Levenberg-Marquardt damping of each step.
+        embodiment: Whose bodies and hinges (J of them: 69 for our humanoid).
 
     Returns:
-        (69,) hinge angles (rad) within the MJCF limits.
+        (J,) hinge angles (rad) within the MJCF limits.
     """
-    model = humanoid_model()
+    model = kinematic_model(embodiment)
     data = mujoco.MjData(model)
     data.qpos[:3] = root_pos
     data.qpos[3:7] = np.roll(root_quat, 1)
-    q = clip_to_limits(np.array(joint_pos, dtype=np.float64))
+    q = clip_to_limits(np.array(joint_pos, dtype=np.float64), embodiment)
     posture = q.copy() if posture is None else np.asarray(posture, dtype=np.float64)
     jacp, jacr = np.zeros((3, model.nv)), np.zeros((3, model.nv))
     columns = 6 + active
-    lower, upper = joint_limits()
+    lower, upper = joint_limits(embodiment)
     for _ in range(iterations):
         data.qpos[7:] = q
         mujoco.mj_kinematics(model, data)
         mujoco.mj_comPos(model, data)
         rows, errors = [], []
         for target in targets:
-            body = BODY_NAMES.index(target.body) + 1
+            body = embodiment.body_index(target.body) + 1
             rotation = data.xmat[body].reshape(3, 3)
             point = data.xpos[body] + rotation @ target.point
             mujoco.mj_jac(model, data, jacp, jacr, point, body)
-            rows.append(jacp[:, columns])
-            errors.append(target.position - point)
+            if target.position is not None:
+                rows.append(jacp[:, columns])
+                errors.append(target.position - point)
             if target.rotation is not None:
                 error = (target.rotation * Rotation.from_matrix(rotation).inv()).as_rotvec()
                 rows.append(target.rotation_weight * jacr[:, columns])

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from isaaclab.utils import configclass
 
-from interprior.assets.g1 import g1_cfg
-
 from .hoi_env_cfg import HoiEnvCfg
 
 
@@ -17,6 +15,4 @@ from .hoi_env_cfg import HoiEnvCfg
 class HoiG1EnvCfg(HoiEnvCfg):
     """:class:`HoiEnvCfg` with the G1 as the scene's humanoid."""
 
-    def __post_init__(self):
-        super().__post_init__()
-        self.scene.humanoid = g1_cfg()
+    embodiment: str = "g1"

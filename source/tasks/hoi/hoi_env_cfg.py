@@ -20,6 +20,7 @@ from isaaclab.scene import InteractiveSceneCfg
 from isaaclab.sensors import ContactSensorCfg
 from isaaclab.utils import configclass
 
+from interprior.assets.embodiment import SMPL, get_embodiment
 from interprior.assets.humanoid import HUMANOID_CFG
 from interprior.assets.object_cfg import object_cfg
 
@@ -113,8 +114,12 @@ class HoiEnvCfg(ManagerBasedRLEnvCfg):
     events: EventsCfg = EventsCfg()
     rewards: RewardsCfg = RewardsCfg()
     terminations: TerminationsCfg = TerminationsCfg()
+    embodiment: str = SMPL.name
+    """The character the scene's humanoid is (:func:`~interprior.assets.embodiment.get_embodiment`); every term
+    reads its bodies and hinges from it. A variant sets it as a class default: ``__post_init__`` builds the humanoid."""
 
     def __post_init__(self):
+        self.scene.humanoid = get_embodiment(self.embodiment).articulation()
         self.decimation = PHYSICS_STEPS_PER_CONTROL_STEP
         self.episode_length_s = 10.0
         self.sim.dt = 1.0 / 120.0

@@ -17,7 +17,7 @@ from isaaclab.managers import TerminationTermCfg as DoneTerm
 from isaaclab.utils import configclass
 
 from interprior.assets.object_cfg import object_cfg
-from interprior.data import BUNDLED_DATASET
+from interprior.data import BUNDLED_DATASET, BUNDLED_DATASETS
 from interprior.tasks.hoi import mdp
 from interprior.tasks.hoi.hoi_env_cfg import HoiEnvCfg, TerminationsCfg as HoiTerminationsCfg
 from interprior.tasks.hoi.mdp.object_switch import OBJECT_SWITCH_TERM, ObjectSwitch
@@ -152,3 +152,14 @@ class TrackEnvCfg(HoiEnvCfg):
         super().__post_init__()
         self.scene.object = object_cfg(TRACK_BOXES[1])  # any box: the switch sets each world's size
         self.episode_length_s = 10.0
+
+
+@configclass
+class TrackG1EnvCfg(TrackEnvCfg):
+    """Full-reference tracking on the Unitree G1, on the bundled clips retargeted to it."""
+
+    embodiment: str = "g1"
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.commands.reference.motion_paths = [str(BUNDLED_DATASETS[self.embodiment] / "train")]

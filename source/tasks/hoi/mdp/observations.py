@@ -14,8 +14,7 @@ import torch
 from isaaclab.managers import SceneEntityCfg
 from isaaclab.utils import math as math_utils
 
-from interprior.assets.humanoid_mjcf import contact_sphere
-from interprior.assets.skeleton import BODY_NAMES, body_index
+from interprior.assets.embodiment import SMPL, get_embodiment
 
 from .goals import goal_residuals
 from .reference import ReferenceMotion
@@ -23,8 +22,9 @@ from .reference import ReferenceMotion
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
 
-DISTANCE_BODIES: tuple[str, ...] = ("Pelvis", "L_Wrist", "L_Hand", "R_Wrist", "R_Hand", "L_Ankle", "R_Ankle")
-"""Bodies whose signed distance to the object surface is observed (the paper's D_t)."""
+DISTANCE_BODIES: tuple[str, ...] = SMPL.distance_bodies
+"""Our humanoid's bodies whose signed distance to the object surface is observed (the paper's D_t); every embodiment
+names its own (:attr:`~interprior.assets.embodiment.Embodiment.distance_bodies`)."""
 
 
 def reference_term(env: ManagerBasedRLEnv, command_name: str) -> ReferenceMotion:
@@ -54,7 +54,8 @@ def rotate_quat(quat: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
 
 
 def humanoid_state(env: ManagerBasedRLEnv, command_name: str = "reference") -> torch.Tensor:
-    """(N, 1 + 23*3 + 24*6 + 24*6) pelvis height, body positions, orientations and velocities in the heading frame."""
+    """(N, 1 + (B-1)*3 + B*6 + B*6) pelvis height, body positions, orientations and velocities in the heading frame
+    (B bodies of the embodiment, 24 for our humanoid)."""
     state = reference_term(env, command_name).body_state()
     root_pos, root_quat = state["body_pos"][:, 0], state["body_quat"][:, 0]
     heading = heading_inverse(root_quat)
@@ -85,12 +86,14 @@ def object_state(env: ManagerBasedRLEnv, command_name: str = "reference") -> tor
 
 
 def body_object_distances(env: ManagerBasedRLEnv, command_name: str = "reference") -> tuple[torch.Tensor, torch.Tensor]:
-    """Distance (N, B) from the collision surface of each of :data:`DISTANCE_BODIES` to the object's surface (m,
-    negative when overlapping) and the vector from the body's geom centre to the nearest object point (N, B, 3, world).
+    """Distance (N, D) from the collision surface of each of the embodiment's distance bodies (``distance_bodies``,
+    D of them) to the object's surface (m, negative when overlapping) and the vector from the body's collision centre
+    to the nearest object point (N, D, 3, world).
     """
     reference = reference_term(env, command_name)
-    ids = [body_index(name) for name in DISTANCE_BODIES]
-    spheres = [contact_sphere(name) for name in DISTANCE_BODIES]
+    bodies = reference.embodiment.distance_bodies
+    ids = reference.embodiment.body_ids(bodies)
+    spheres = [reference.embodiment.contact_sphere(name) for name in bodies]
     centres = torch.tensor([centre for centre, _ in spheres], device=env.device)
     thickness = torch.tensor([radius for _, radius in spheres], device=env.device)
     state = reference.body_state()
@@ -103,21 +106,23 @@ def body_object_distances(env: ManagerBasedRLEnv, command_name: str = "reference
 
 
 def object_distances(env: ManagerBasedRLEnv, command_name: str = "reference") -> torch.Tensor:
-    """(N, B * 4) the paper's D_t: signed distance and heading-frame vector from key bodies to the object surface."""
+    """(N, D * 4) the paper's D_t: signed distance and heading-frame vector from the embodiment's distance bodies to
+    the object surface."""
     distance, vector = body_object_distances(env, command_name)
     heading = heading_inverse(reference_term(env, command_name).body_state()["body_quat"][:, 0])
     return torch.cat([distance, rotate(heading, vector).reshape(env.num_envs, -1)], dim=-1)
 
 
 def body_contacts(env: ManagerBasedRLEnv, sensor_cfg: SceneEntityCfg, threshold: float = 1.0) -> torch.Tensor:
-    """(N, 24) the paper's C_t: 1 where a body's net contact force exceeds ``threshold`` (N), in our body order."""
+    """(N, B) the paper's C_t: 1 where a body's net contact force exceeds ``threshold`` (N), in the embodiment's body
+    order."""
     sensor = env.scene.sensors[sensor_cfg.name]
-    ids = [sensor.body_names.index(name) for name in BODY_NAMES]
+    ids = [sensor.body_names.index(name) for name in get_embodiment(env.cfg.embodiment).body_names]
     return (torch.linalg.norm(sensor.data.net_forces_w.torch[:, ids], dim=-1) > threshold).float()
 
 
 def reference_residuals(env: ManagerBasedRLEnv, command_name: str = "reference") -> torch.Tensor:
-    """(N, K * (F + 1)) the future reference frames as unmasked goal residuals (:mod:`.goals`, F = 174) to the
+    """(N, K * (F + 1)) the future reference frames as unmasked goal residuals (:mod:`.goals`, F = 7B + 6: 174 for our humanoid) to the
     current state, each followed by whether the frame lies inside the clip (1)."""
     reference = reference_term(env, command_name)
     frames, valid = reference.future()  # (N, K)

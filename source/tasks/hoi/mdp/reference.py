@@ -24,7 +24,7 @@ from isaaclab.utils import math as math_utils
 
 from interprior.assets.humanoid import canonical_joint_name
 from interprior.assets.object_sdf import ObjectSdf
-from interprior.assets.skeleton import BODY_NAMES, JOINT_NAMES
+from interprior.assets.embodiment import get_embodiment
 from interprior.data.motion_library import MotionFrame, MotionLibrary
 
 from .object_switch import object_switch_term
@@ -48,14 +48,20 @@ class ReferenceMotion(CommandTerm):
         self.object_switch = None if cfg.object_switch_term is None else object_switch_term(env, cfg.object_switch_term)
         """The term switching each environment's object to its clip's object, or ``None`` for one fixed object."""
         objects = cfg.library_object if self.object_switch is None else self.object_switch.names
-        self.library = MotionLibrary.from_paths(list(cfg.motion_paths), device=self.device, object_name=objects, progress=False)
+        self.embodiment = get_embodiment(env.cfg.embodiment)
+        """The character the clips and the scene's humanoid are."""
+        self.library = MotionLibrary.from_paths(
+            list(cfg.motion_paths), device=self.device, object_name=objects, progress=False, embodiment=self.embodiment.name
+        )
         self.object_sdf = ObjectSdf(cfg.library_object, device=self.device) if self.object_switch is None else self.object_switch.sdf
         """Distance field of each environment's object, in the object frame."""
-        self.body_ids = torch.tensor([self.humanoid.body_names.index(name) for name in BODY_NAMES], device=self.device)
-        """(24,) simulator body index of each of our bodies."""
+        body_names = self.embodiment.body_names
+        self.body_ids = torch.tensor([self.humanoid.body_names.index(name) for name in body_names], device=self.device)
+        """(B,) simulator body index of each of the embodiment's bodies (B = 24 for our humanoid)."""
         sim_joints = [canonical_joint_name(name) for name in self.humanoid.joint_names]
-        self.joint_ids = torch.tensor([sim_joints.index(name) for name in JOINT_NAMES], device=self.device)
-        """(69,) simulator joint index of each of our hinges."""
+        joint_ids = [sim_joints.index(name) for name in self.embodiment.joint_names]
+        self.joint_ids = torch.tensor(joint_ids, device=self.device)
+        """(J,) simulator joint index of each of the embodiment's hinges (J = 69 for our humanoid)."""
         if self.object_switch is not None:
             self._clip_objects = torch.tensor(
                 [self.object_switch.names.index(name) for name in self.library.object_names], device=self.device
@@ -118,7 +124,7 @@ class ReferenceMotion(CommandTerm):
     def body_state(self) -> dict[str, torch.Tensor]:
         """The humanoid's simulated state in our body order, positions relative to the env origin.
 
-        Returns ``body_pos`` (N, 24, 3), ``body_quat`` (N, 24, 4), ``body_lin_vel``, ``body_ang_vel`` (N, 24, 3).
+        Returns ``body_pos`` (N, B, 3), ``body_quat`` (N, B, 4), ``body_lin_vel``, ``body_ang_vel`` (N, B, 3).
         """
         data = self.humanoid.data
         return {
@@ -171,7 +177,7 @@ class ReferenceMotion(CommandTerm):
         root_pos = frame.root_pos + origins + noise(cfg.root_pos_noise, 3) * torch.tensor([1.0, 1.0, 0.0], device=self.device)
         root_quat = math_utils.quat_mul(math_utils.quat_from_euler_xyz(*noise(cfg.root_rot_noise, 3).unbind(-1)), frame.root_quat)
         root_vel = torch.cat([frame.body_lin_vel[:, 0], frame.body_ang_vel[:, 0]], dim=-1)
-        joint_pos = frame.joint_pos + noise(1.0, len(JOINT_NAMES)) * self._joint_pos_noise(env_ids).unsqueeze(-1)
+        joint_pos = frame.joint_pos + noise(1.0, len(self.embodiment.joint_names)) * self._joint_pos_noise(env_ids).unsqueeze(-1)
         self.humanoid.write_root_pose_to_sim_index(root_pose=torch.cat([root_pos, root_quat], -1), env_ids=env_ids)
         self.humanoid.write_root_velocity_to_sim_index(root_velocity=root_vel, env_ids=env_ids)
         self.humanoid.write_joint_position_to_sim_index(position=joint_pos, joint_ids=self.joint_ids, env_ids=env_ids)

@@ -13,36 +13,31 @@ import torch
 
 from isaaclab.utils import math as math_utils
 
-from interprior.assets.skeleton import body_index
-
-from .observations import DISTANCE_BODIES, body_object_distances, reference_term
+from .observations import body_object_distances, reference_term
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
 
-PALM_BODIES: tuple[str, ...] = ("L_Wrist", "R_Wrist")
-"""Bodies carrying the palms; a palm faces its body's -z axis (palms down in the zero pose)."""
-PALM_NORMAL = (0.0, 0.0, -1.0)
 CONTACT_DISTANCE = 0.02
 """A body within this distance of the object surface counts as touching it (m), as in the data's labels."""
 
 
 def track_body_pos(env: ManagerBasedRLEnv, std: float, command_name: str = "reference") -> torch.Tensor:
-    """exp(-mean squared body position error / std^2) over the 24 bodies (m)."""
+    """exp(-mean squared body position error / std^2) over the embodiment's bodies (m)."""
     reference = reference_term(env, command_name)
     error = (reference.body_state()["body_pos"] - reference.target.body_pos).square().sum(-1).mean(-1)
     return torch.exp(-error / std**2)
 
 
 def track_body_rot(env: ManagerBasedRLEnv, std: float, command_name: str = "reference") -> torch.Tensor:
-    """exp(-mean squared body rotation error (rad) / std^2) over the 24 bodies."""
+    """exp(-mean squared body rotation error (rad) / std^2) over the embodiment's bodies."""
     reference = reference_term(env, command_name)
     angle = math_utils.quat_error_magnitude(reference.body_state()["body_quat"], reference.target.body_quat)
     return torch.exp(-angle.square().mean(-1) / std**2)
 
 
 def track_body_vel(env: ManagerBasedRLEnv, std: float, command_name: str = "reference") -> torch.Tensor:
-    """exp(-mean squared body linear velocity error (m/s) / std^2) over the 24 bodies."""
+    """exp(-mean squared body linear velocity error (m/s) / std^2) over the embodiment's bodies."""
     reference = reference_term(env, command_name)
     error = (reference.body_state()["body_lin_vel"] - reference.target.body_lin_vel).square().sum(-1).mean(-1)
     return torch.exp(-error / std**2)
@@ -70,7 +65,7 @@ def track_contact(env: ManagerBasedRLEnv, command_name: str = "reference") -> to
     reference = reference_term(env, command_name)
     distance, _ = body_object_distances(env, command_name)
     touching = (distance < CONTACT_DISTANCE).float()
-    labels = reference.target.contact_object[:, [body_index(name) for name in DISTANCE_BODIES]]
+    labels = reference.target.contact_object[:, reference.embodiment.body_ids(reference.embodiment.distance_bodies)]
     known = (labels >= 0).float()
     agree = (1.0 - (touching - labels).abs()) * known
     return torch.where(known.sum(-1) > 0, agree.sum(-1) / known.sum(-1).clamp(min=1.0), torch.ones_like(agree[:, 0]))
@@ -82,12 +77,14 @@ def grasp_penalty(env: ManagerBasedRLEnv, command_name: str = "reference") -> to
     direction to the nearest surface point. Summed over palms; 0 when no palm should hold the object.
     """
     reference = reference_term(env, command_name)
+    embodiment = reference.embodiment
     distance, vector = body_object_distances(env, command_name)
-    palm_slots = [DISTANCE_BODIES.index(name) for name in PALM_BODIES]
-    palm_ids = [body_index(name) for name in PALM_BODIES]
+    palm_slots = [embodiment.distance_bodies.index(name) for name in embodiment.palms]
+    palm_ids = embodiment.body_ids(list(embodiment.palms))
     holding = (reference.target.contact_object[:, palm_ids] > 0.5).float()
     palm_quat = reference.body_state()["body_quat"][:, palm_ids]
-    normal = math_utils.quat_apply(palm_quat, torch.tensor(PALM_NORMAL, device=env.device).expand(*palm_quat.shape[:-1], 3))
+    palm_normals = torch.tensor(list(embodiment.palms.values()), device=env.device)
+    normal = math_utils.quat_apply(palm_quat, palm_normals.expand_as(palm_quat[..., :3]))
     towards = vector[:, palm_slots] / torch.linalg.norm(vector[:, palm_slots], dim=-1, keepdim=True).clamp(min=1e-6)
     misalignment = 1.0 - (normal * towards).sum(-1)
     gap = distance[:, palm_slots].clamp(min=0.0)

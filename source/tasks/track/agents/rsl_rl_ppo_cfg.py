@@ -37,3 +37,8 @@ class TrackPPORunnerCfg(RslRlOnPolicyRunnerCfg):
         desired_kl=0.01,
         max_grad_norm=1.0,
     )
+
+
+@configclass
+class TrackG1PPORunnerCfg(TrackPPORunnerCfg):
+    experiment_name = "interprior_track_g1"
