@@ -147,22 +147,19 @@ def _configure_goals(
     terminations.goals_passed = DoneTerm(func=goals_passed, time_out=True)
 
 
-TRACK = EvalTask(
-    task_id="InterPrior-Track-v0",
-    name="Track",
-    command_name="reference",
-    clip_objects=_track_clip_objects,
-    configure_env=_configure_track,
-    score=score_tracking,
-)
-TRACK_G1 = EvalTask(
-    task_id="InterPrior-Track-G1-v0",
-    name="Track-G1",
-    command_name="reference",
-    clip_objects=_track_clip_objects,
-    configure_env=_configure_track,
-    score=score_tracking,
-)
+def _track_task(task_id: str, name: str) -> EvalTask:
+    return EvalTask(
+        task_id=task_id,
+        name=name,
+        command_name="reference",
+        clip_objects=_track_clip_objects,
+        configure_env=_configure_track,
+        score=score_tracking,
+    )
+
+
+TRACK = _track_task("InterPrior-Track-v0", "Track")
+TRACK_G1 = _track_task("InterPrior-Track-G1-v0", "Track-G1")
 
 
 def _goal_task(task_id: str, name: str, score=score_goals, **configure) -> EvalTask:

@@ -93,7 +93,8 @@ class RenderScene:
     def show_ghost(self, visible: bool) -> None:
         """Show or hide the ghost humanoid and object (hidden ones are moved under the ground)."""
         if not visible:
-            self.set_humanoid(HIDDEN, np.array([0.0, 0.0, 0.0, 1.0]), np.zeros(len(self.embodiment.joint_names)), ghost=True)
+            rest = np.zeros(len(self.embodiment.joint_names))
+            self.set_humanoid(HIDDEN, np.array([0.0, 0.0, 0.0, 1.0]), rest, ghost=True)
             self.set_object(HIDDEN, np.array([0.0, 0.0, 0.0, 1.0]), ghost=True)
 
     def set_markers(self, points: np.ndarray) -> None:
