@@ -175,7 +175,6 @@ def embodiment_names() -> tuple[str, ...]:
 
 def get_embodiment(name: str) -> Embodiment:
     """The registered embodiment ``name``; ``KeyError`` listing the registered names otherwise."""
-    try:
-        return _REGISTRY[name]()
-    except KeyError:
-        raise KeyError(f"unknown embodiment {name!r}; registered: {', '.join(_REGISTRY)}") from None
+    if name not in _REGISTRY:
+        raise KeyError(f"unknown embodiment {name!r}; registered: {', '.join(_REGISTRY)}")
+    return _REGISTRY[name]()
