@@ -26,7 +26,7 @@ from ..assets.embodiment import SMPL, Embodiment, get_embodiment
 from .clip import Clip, ClipFormatError, load_clip, save_clip
 from .formats.convert import ConversionReport
 from .generator.ik import BodyTarget, solve
-from .kinematics import kinematic_model, make_clip
+from .kinematics import forward_kinematics, kinematic_model, make_clip
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,20 @@ ORIENTATION_WEIGHT = 0.3
 
 def _rest_frames(embodiment: Embodiment) -> tuple[np.ndarray, Rotation]:
     """Body positions (B, 3) (m) and world orientations (B rotations) at zero hinge angles, root at the origin."""
-    model = kinematic_model(embodiment)
-    data = mujoco.MjData(model)
-    data.qpos[3] = 1.0
-    mujoco.mj_kinematics(model, data)
-    return data.xpos[1:].copy(), Rotation.from_quat(np.roll(data.xquat[1:], -1, axis=-1))
+    joints = np.zeros((1, len(embodiment.joint_names)))
+    body_pos, body_quat = forward_kinematics(np.zeros((1, 3)), np.array([[0.0, 0.0, 0.0, 1.0]]), joints, embodiment)
+    return body_pos[0].astype(np.float64), Rotation.from_quat(body_quat[0])
+
+
+def body_map(embodiment: str) -> BodyMap:
+    """How our humanoid maps onto ``embodiment``.
+
+    Raises:
+        ValueError: there is no body map to ``embodiment``.
+    """
+    if embodiment not in BODY_MAPS:
+        raise ValueError(f"no body map from {SMPL.name} to {embodiment!r}; known: {', '.join(BODY_MAPS)}")
+    return BODY_MAPS[embodiment]
 
 
 def leg_length(embodiment: Embodiment, foot: str) -> float:
@@ -119,14 +128,13 @@ def retarget_clip(clip: Clip, embodiment: str, iterations: int = 10) -> Clip:
     """
     if clip.embodiment != SMPL.name:
         raise ValueError(f"retargeting starts from clips of {SMPL.name}, got a clip of {clip.embodiment}")
-    if embodiment not in BODY_MAPS:
-        raise ValueError(f"no body map from {SMPL.name} to {embodiment!r}; known: {', '.join(BODY_MAPS)}")
-    target, body_map = get_embodiment(embodiment), BODY_MAPS[embodiment]
-    scale = leg_length(target, body_map.feet[0]) / leg_length(SMPL, "L_Ankle")
+    mapping = body_map(embodiment)
+    target = get_embodiment(embodiment)
+    scale = leg_length(target, mapping.feet[0]) / leg_length(SMPL, "L_Ankle")
     _, human_rest = _rest_frames(SMPL)
     _, target_rest = _rest_frames(target)
     model = kinematic_model(target)
-    posture = model.key(body_map.posture).qpos[7:].copy() if body_map.posture else np.zeros(model.nq - 7)
+    posture = model.key(mapping.posture).qpos[7:].copy() if mapping.posture else np.zeros(model.nq - 7)
     active = np.arange(len(target.joint_names))
 
     root_pos = clip.root_pos.astype(np.float64) * scale
@@ -135,9 +143,9 @@ def retarget_clip(clip: Clip, embodiment: str, iterations: int = 10) -> Clip:
     for t in range(clip.num_frames):
         targets = [
             BodyTarget(target_body, clip.body_pos[t, SMPL.body_index(human)] * scale)
-            for human, target_body in body_map.positions.items()
+            for human, target_body in mapping.positions.items()
         ]
-        for human, target_body in body_map.orientations.items():
+        for human, target_body in mapping.orientations.items():
             human_id, target_id = SMPL.body_index(human), target.body_index(target_body)
             human_world = Rotation.from_quat(clip.body_quat[t, human_id])
             world = human_world * human_rest[human_id].inv() * target_rest[target_id]
@@ -147,7 +155,7 @@ def retarget_clip(clip: Clip, embodiment: str, iterations: int = 10) -> Clip:
             posture=posture, iterations=iterations * (4 if t == 0 else 1), embodiment=target,
         )  # fmt: skip
         joint_pos[t] = q
-    root_pos[:, 2] -= lowest_foot_point(target, body_map.feet, root_pos, clip.root_quat, joint_pos).min()
+    root_pos[:, 2] -= lowest_foot_point(target, mapping.feet, root_pos, clip.root_quat, joint_pos).min()
     object_pos = clip.object_pos * np.array([scale, scale, 1.0])
     return make_clip(
         fps=clip.fps,
@@ -157,18 +165,18 @@ def retarget_clip(clip: Clip, embodiment: str, iterations: int = 10) -> Clip:
         object_name=clip.object_name,
         object_pos=object_pos,
         object_quat=clip.object_quat,
-        contact_object=_mapped_labels(clip.contact_object, target, body_map),
-        contact_ground=_mapped_labels(clip.contact_ground, target, body_map),
+        contact_object=_mapped_labels(clip.contact_object, target, mapping),
+        contact_ground=_mapped_labels(clip.contact_ground, target, mapping),
         object_scale=clip.object_scale,
         source=f"{clip.source}>retarget:{embodiment}",
         embodiment=embodiment,
     )
 
 
-def _mapped_labels(labels: np.ndarray, target: Embodiment, body_map: BodyMap) -> np.ndarray:
+def _mapped_labels(labels: np.ndarray, target: Embodiment, mapping: BodyMap) -> np.ndarray:
     """(T, B_target) contact labels: each mapped target body takes its human body's labels, the others -1."""
     mapped = np.full((len(labels), len(target.body_names)), -1, dtype=np.int8)
-    pairs = {**body_map.positions, **body_map.orientations, SMPL.root_body: target.root_body}
+    pairs = {**mapping.positions, **mapping.orientations, SMPL.root_body: target.root_body}
     for human, target_body in pairs.items():
         mapped[:, target.body_index(target_body)] = labels[:, SMPL.body_index(human)]
     return mapped
@@ -182,8 +190,7 @@ def retarget_directory(src: str | os.PathLike, dst: str | os.PathLike, embodimen
         FileNotFoundError: ``src`` holds no clip.
         ValueError: there is no body map to ``embodiment``.
     """
-    if embodiment not in BODY_MAPS:
-        raise ValueError(f"no body map from {SMPL.name} to {embodiment!r}; known: {', '.join(BODY_MAPS)}")
+    body_map(embodiment)  # an unknown embodiment fails before any clip is read
     src, dst = Path(src), Path(dst)
     paths = sorted(src.rglob("*.npz"))
     if not paths:

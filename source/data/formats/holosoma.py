@@ -21,7 +21,6 @@ are exactly the simulated G1's. The object's name is the second ``_`` field of t
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from ..kinematics import make_clip
 from .errors import SourceFormatError
 from .object_map import library_object
 from .resample import TRAINING_FPS, resample_linear, resample_quat, target_times, uniform_times
+from .source_arrays import read_npz, require_array
 
 EMBODIMENT = "g1"
 REQUIRED_KEYS = ("fps", "joint_pos", "joint_names", "object_pos_w", "object_quat_w")
@@ -50,11 +50,7 @@ def convert_holosoma(path: str | os.PathLike, object_map: Mapping[str, str] | No
             other hinges than the Menagerie G1's, or its object has no library object.
     """
     path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            stored = {key: data[key] for key in data.files}
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        raise SourceFormatError(path, "<file>", f"not a readable .npz file: {error}") from None
+    stored = read_npz(path)
     for key in REQUIRED_KEYS:
         if key not in stored:
             raise SourceFormatError(path, key, "missing (a G1 clip with its object, *_mj_w_obj.npz, is needed)")
@@ -62,17 +58,9 @@ def convert_holosoma(path: str | os.PathLike, object_map: Mapping[str, str] | No
     if tuple(stored["joint_names"]) != joint_names:
         expected = f"expected the {len(joint_names)} hinges of the Menagerie G1 in order"
         raise SourceFormatError(path, "joint_names", expected)
-    qpos = np.asarray(stored["joint_pos"], dtype=np.float64)
-    if qpos.ndim != 2 or qpos.shape[1] != 7 + len(joint_names) or len(qpos) < 2:
-        raise SourceFormatError(path, "joint_pos", f"expected (T >= 2, {7 + len(joint_names)}), got {qpos.shape}")
-    object_pos = np.asarray(stored["object_pos_w"], dtype=np.float64)
-    object_quat = np.asarray(stored["object_quat_w"], dtype=np.float64)
-    for key, value in (("joint_pos", qpos), ("object_pos_w", object_pos), ("object_quat_w", object_quat)):
-        if len(value) != len(qpos):
-            raise SourceFormatError(path, key, f"{len(value)} frames, joint_pos has {len(qpos)}")
-        if not np.isfinite(value).all():
-            frame = int(np.argwhere(~np.isfinite(value))[0][0])
-            raise SourceFormatError(path, key, f"non-finite value (NaN or inf) at frame {frame}")
+    qpos = require_array(stored, "joint_pos", path, (7 + len(joint_names),))
+    object_pos = require_array(stored, "object_pos_w", path, (3,), len(qpos))
+    object_quat = require_array(stored, "object_quat_w", path, (4,), len(qpos))
     fps = float(np.ravel(stored["fps"])[0])
     if not fps > 0:
         raise SourceFormatError(path, "fps", f"must be positive, got {fps}")
