@@ -7,6 +7,7 @@ checkpoint. The quick preset fits a 2-core CPU on the bundled data; the full pre
     python scripts/pipeline.py                                   # quick preset, bundled data, logs/pipeline/quick
     python scripts/pipeline.py --preset full --data /data/omomo   # <data>/train and <data>/test clips
     python scripts/pipeline.py --set expert_iterations=100 --set finetune_envs=32
+    python scripts/pipeline.py --embodiment g1                    # on the Unitree G1, logs/pipeline/quick-g1
 """
 
 from __future__ import annotations
@@ -23,8 +24,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
-    parser.add_argument("--out", default=None, help="output directory (default: logs/pipeline/<preset>)")
-    parser.add_argument("--data", default=None, help="dataset directory with train/ and test/ clips (default: bundled)")
+    parser.add_argument(
+        "--embodiment", default="smpl", help="character of every task: smpl (our humanoid, default) or g1 (Unitree G1)"
+    )
+    parser.add_argument(
+        "--out", default=None, help="output directory (default: logs/pipeline/<preset>, <preset>-<embodiment> for g1)"
+    )
+    parser.add_argument(
+        "--data", default=None, help="dataset directory with train/ and test/ clips of the embodiment (default: bundled)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None, help="override the preset's device (cpu or cuda:N)")
     parser.add_argument(
@@ -54,12 +62,13 @@ def preset_with(name: str, device: str | None, settings: list[str]):
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    from interprior.pipeline import Pipeline
+    from interprior.pipeline import Pipeline, on_embodiment
     from interprior.pipeline.stages import PipelineError
 
     try:
-        preset = preset_with(args.preset, args.device, args.set)
-        out = Path(args.out or Path("logs") / "pipeline" / args.preset)
+        preset = on_embodiment(preset_with(args.preset, args.device, args.set), args.embodiment)
+        name = args.preset if args.embodiment == "smpl" else f"{args.preset}-{args.embodiment}"
+        out = Path(args.out or Path("logs") / "pipeline" / name)
         pipeline = Pipeline(out, preset, seed=args.seed, data=None if args.data is None else Path(args.data))
     except (ValueError, OSError) as error:
         sys.exit(f"pipeline.py: error: {error}")

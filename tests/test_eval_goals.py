@@ -191,12 +191,12 @@ def test_the_baseline_takes_the_nearest_given_goal_at_or_after_each_frame():
 
 
 def test_every_goal_task_has_an_evaluation_and_unknown_tasks_are_a_clear_error():
-    assert list(EVAL_TASKS) == [
-        "Track", "Track-G1", "Snapshot", "Trajectory", "Contact", "Goals", "Chain", "RandInit", "GetUp"
-    ]  # fmt: skip
+    names = ["Track", "Snapshot", "Trajectory", "Contact", "Goals", "Chain", "RandInit", "GetUp"]
+    assert list(EVAL_TASKS) == names + [f"{name}-G1" for name in names]
+    assert eval_task("GetUp-G1").task_id == "InterPrior-GetUp-G1-v0" and eval_task("Chain-G1").configure_env.keywords
     assert eval_task("InterPrior-Snapshot-v0").name == "Snapshot" and eval_task("InterPrior-GetUp-v0").name == "GetUp"
     assert eval_tasks(["all", "Snapshot"]) == list(GOAL_TASKS)
-    with pytest.raises(ValueError, match="task 'Jump' has no evaluation; evaluable tasks: Track, Track-G1, Snapshot, "):
+    with pytest.raises(ValueError, match="task 'Jump' has no evaluation; evaluable tasks: Track, Snapshot, "):
         eval_task("Jump")
 
 
@@ -359,7 +359,7 @@ def test_command_line_errors_are_one_clear_line(workdir):
     common = ("--clips", str(workdir / "clips"), "--out", str(workdir / "errors"))
     distilled = str(workdir / "distilled")
     message = _exit_message("--task", "Snapshot", "--task", "Jump", "--checkpoint", distilled, *common)
-    assert message.startswith("evaluate.py: error: task 'Jump' has no evaluation; evaluable tasks: Track, Track-G1, Snapshot")
+    assert message.startswith("evaluate.py: error: task 'Jump' has no evaluation; evaluable tasks: Track, Snapshot")
     message = _exit_message("--task", "all", "--checkpoint", str(workdir / "missing.pt"), *common)
     assert message == f"evaluate.py: error: checkpoint {workdir / 'missing.pt'} does not exist"
     message = _exit_message("--checkpoint", distilled, *common)

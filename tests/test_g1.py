@@ -1,13 +1,16 @@
-"""The Unitree G1 as a second embodiment: Menagerie's model shipped offline, converted to USD, standing under PD."""
+"""The Unitree G1 as a second embodiment: Menagerie's model shipped offline, converted to USD, standing under PD, and
+the tasks on it."""
 
 from __future__ import annotations
 
 import mujoco
 import numpy as np
+import pytest
 import torch
 
 from interprior.assets.g1 import G1_MJCF, g1_mjcf, hinge_names, menagerie_model, standing_pose
-from interprior.tasks.env_factory import open_env
+from interprior.data import BUNDLED_DATASETS
+from interprior.tasks.env_factory import load_env_cfg, open_env
 
 TASK = "InterPrior-Scene-G1-v0"
 NUM_ENVS = 2
@@ -62,3 +65,35 @@ def test_track_runs_on_the_g1_with_its_retargeted_clips():
             errors.append(torch.linalg.norm(state["body_pos"] - reference.target.body_pos, dim=-1).mean(-1))
         assert torch.isfinite(obs["policy"]).all()
     assert torch.stack(errors).max() < 0.15, f"mean body error over 5 steps {torch.stack(errors).max(0).values} m"
+
+
+def test_every_goal_task_has_a_g1_variant_on_the_g1_clips():
+    for task in ("Snapshot", "Trajectory", "Contact", "Goals", "Inbetween", "GetUp"):
+        cfg = load_env_cfg(f"InterPrior-{task}-G1-v0", num_envs=2)
+        smpl = load_env_cfg(f"InterPrior-{task}-v0", num_envs=2)
+        assert cfg.embodiment == "g1" and cfg.commands.reference.motion_paths == [str(BUNDLED_DATASETS["g1"] / "train")]
+        assert cfg.commands.goal.families == smpl.commands.goal.families, task
+
+
+@pytest.mark.parametrize("task", ["InterPrior-Goals-G1-v0", "InterPrior-GetUp-G1-v0"])
+def test_goal_tasks_step_on_the_g1_with_goals_sized_by_its_bodies(task):
+    """Every goal family on the G1's 30 bodies (F = 216 features per goal frame); GetUp starts lying down."""
+    num_envs = 4
+    with open_env(task, num_envs=num_envs, seed=0) as env:
+        obs, _ = env.reset(seed=0)
+        goal = env.command_manager.get_term("goal")
+        reference = env.command_manager.get_term("reference")
+        features, tokens = goal.layout.num_features, goal.cfg.preview_frames + 1
+        assert features == 216 and goal.component_mask.shape == (num_envs, tokens, 3 * 30 + 2)
+        assert obs["goals"].shape == (num_envs, tokens * (2 * features + 1) + tokens)
+        assert obs["privileged"].shape == (num_envs, tokens * features)
+        start = reference.body_state()["body_pos"]
+        for _ in range(30):
+            obs, *_ = env.step(torch.zeros(num_envs, 29))
+        assert all(torch.isfinite(group).all() for group in obs.values())
+        settled = reference.body_state()["body_pos"]
+    if task == "InterPrior-GetUp-G1-v0":
+        assert reference.fallen.all()
+        assert (start[:, 0, 2] < 0.35).all(), f"lying starts, pelvis at {start[:, 0, 2].tolist()} m"
+        assert (start[..., 2].min(-1).values > -0.02).all(), "no body starts below the ground"
+        assert (settled[:, 0, 2] < 0.45).all(), "a lying G1 does not jump up"

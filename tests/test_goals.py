@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 from scipy.spatial.transform import Rotation
 
-from interprior.assets.skeleton import body_index
+from interprior.assets.embodiment import SMPL, get_embodiment
 from interprior.data.motion_library import MotionFrame
 from interprior.tasks.hoi.mdp import goals
 
 N, K, B = 3, 2, 24
+LAYOUT = goals.goal_layout(SMPL)
+body_index = SMPL.body_index
 
 
 def _state(generator: torch.Generator):
@@ -41,7 +44,7 @@ def test_residuals_are_heading_frame_differences_and_log_maps():
     body_pos, body_quat, object_pos, object_quat, yaw = _state(generator)
     frames = _frames(generator)
     residuals = goals.goal_residuals(frames, body_pos, body_quat, object_pos, object_quat)
-    assert residuals.shape == (N, K, goals.GOAL_FEATURES) and goals.GOAL_FEATURES == 174
+    assert residuals.shape == (N, K, LAYOUT.num_features) and LAYOUT.num_features == 174
     for n in range(N):
         unyaw = Rotation.from_euler("z", -float(yaw[n]))
         for k in range(K):
@@ -57,10 +60,10 @@ def test_residuals_are_heading_frame_differences_and_log_maps():
 
 def test_masked_entries_are_exactly_zero_and_the_rest_untouched():
     generator = torch.Generator().manual_seed(1)
-    residuals = torch.randn(N, K, goals.GOAL_FEATURES, generator=generator)
-    component_mask = goals.sample_partial_masks(N * K, keep_prob=0.3, generator=generator).view(N, K, -1)
-    tokens = goals.masked_goal_tokens(residuals, component_mask, torch.full((N, K), 0.5))
-    feature_mask = goals.expand_mask(component_mask)
+    residuals = torch.randn(N, K, LAYOUT.num_features, generator=generator)
+    component_mask = LAYOUT.sample_partial_masks(N * K, keep_prob=0.3, generator=generator).view(N, K, -1)
+    tokens = LAYOUT.masked_goal_tokens(residuals, component_mask, torch.full((N, K), 0.5))
+    feature_mask = LAYOUT.expand_mask(component_mask)
     given, mask, time = tokens[..., :174], tokens[..., 174:348], tokens[..., 348]
     assert torch.equal(mask, feature_mask) and (time == 0.5).all()
     assert (given[feature_mask == 0] == 0).all()
@@ -68,13 +71,32 @@ def test_masked_entries_are_exactly_zero_and_the_rest_untouched():
 
 
 def test_mask_families_give_whole_components():
-    trajectory = goals.expand_mask(goals.TRAJECTORY)
+    trajectory = LAYOUT.expand_mask(LAYOUT.trajectory)
     pelvis, hand = body_index("Pelvis"), body_index("L_Hand")
     assert trajectory[3 * pelvis : 3 * pelvis + 3].eq(1).all() and trajectory[3 * hand : 3 * hand + 3].eq(1).all()
     assert trajectory[144:147].eq(1).all() and trajectory[147:150].eq(0).all() and trajectory[150:].eq(0).all()
     assert int(trajectory.sum()) == 12
-    contact = goals.expand_mask(goals.CONTACT_ONLY)
+    contact = LAYOUT.expand_mask(LAYOUT.contact_only)
     assert contact[150:].eq(1).all() and contact[:150].eq(0).all()
-    assert goals.expand_mask(goals.FULL_SNAPSHOT).eq(1).all()
-    masks = goals.sample_partial_masks(500, keep_prob=0.01, generator=torch.Generator().manual_seed(2))
+    assert LAYOUT.expand_mask(LAYOUT.full_snapshot).eq(1).all()
+    masks = LAYOUT.sample_partial_masks(500, keep_prob=0.01, generator=torch.Generator().manual_seed(2))
     assert (masks.sum(-1) >= 1).all(), "a partial snapshot always gives something"
+
+
+def test_the_g1_layout_has_its_bodies_in_the_same_groups():
+    g1 = get_embodiment("g1")
+    layout = goals.goal_layout(g1)
+    bodies = len(g1.body_names)
+    assert layout.num_features == 7 * bodies + 6 == 216 and layout.num_components == 3 * bodies + 2
+    assert goals.goal_layout(g1) is layout, "one layout per embodiment"
+    trajectory = layout.expand_mask(layout.trajectory)
+    for name in g1.path_bodies:
+        index = g1.body_index(name)
+        assert trajectory[3 * index : 3 * index + 3].eq(1).all()
+    assert trajectory[6 * bodies : 6 * bodies + 3].eq(1).all() and int(trajectory.sum()) == 3 * len(g1.path_bodies) + 3
+    contact = layout.expand_mask(layout.contact_only)
+    assert contact[6 * bodies + 6 :].eq(1).all() and contact[: 6 * bodies + 6].eq(0).all()
+    pose = layout.expand_mask(layout.pose)
+    assert pose[: 6 * bodies + 6].eq(1).all() and pose[6 * bodies + 6 :].eq(0).all()
+    with pytest.raises(KeyError, match="left_wrist_yaw_link"):
+        layout.components(bodies=("L_Hand",))

@@ -13,7 +13,6 @@ from interprior.assets.objects import get_object
 from interprior.assets.skeleton import BODY_NAMES, JOINT_NAMES, body_index
 from interprior.tasks.env_factory import load_env_cfg, open_env
 from interprior.tasks.hoi import mdp
-from interprior.tasks.hoi.mdp import goals
 from interprior.tasks.hoi.mdp.reference import ReferenceMotion
 from interprior.tasks.inbetween.inbetween_env_cfg import TASK_INDEX
 
@@ -83,7 +82,7 @@ class TestInbetween:
         env.reset(seed=11)
         reference, goal = env.command_manager.get_term("reference"), env.command_manager.get_term("goal")
         xi = goal.cfg.success_threshold
-        given = goals.components(bodies=("Pelvis",), object_pos=True, contacts=BODY_NAMES)  # 6 pose features + labels
+        given = goal.layout.components(bodies=("Pelvis",), object_pos=True, contacts=BODY_NAMES)  # 6 pose features + labels
         goal.component_mask.zero_()
         goal.component_mask[:, -1] = given
         everything = torch.arange(NUM_ENVS)
@@ -207,8 +206,8 @@ class TestGetUp:
             assert reference.fallen.all()
             assert (reference.body_state()["body_pos"][:, 0, 2] < 0.5).all()
             snapshot = reference.library.frame_at(reference.clip_ids, goal.snapshot_time)
-            assert (snapshot.root_pos[:, 2] >= reference.cfg.standing_height).all(), "the goal is a standing pose"
+            assert (snapshot.root_pos[:, 2] >= reference.cfg.standing_fraction * reference.embodiment.standing_height).all(), "the goal is a standing pose"
             assert (goal.component_mask[:, -1] == 1.0).all() and (goal.component_mask[:, :-1] == 0.0).all()
-        assert (mdp.upright(env) < 0.5).all() and (mdp.pelvis_raised(env, lying_height=0.15, standing_height=0.85) < 0.5).all()
+        assert (mdp.upright(env) < 0.5).all() and (mdp.pelvis_raised(env, lying=0.17, standing=0.94) < 0.5).all()
         assert env.termination_manager.get_term_cfg("goal_time").time_out
         assert "fall" not in env.termination_manager.active_terms

@@ -8,7 +8,6 @@ import torch
 from interprior.assets.skeleton import body_index
 from interprior.tasks.env_factory import load_env_cfg, open_env
 from interprior.tasks.goals.manual import HOLD_TIME, apply_goal_file, load_goal_file
-from interprior.tasks.hoi.mdp import goals
 
 from .scripts import error_line, run_script
 
@@ -59,11 +58,12 @@ def test_a_goal_task_pursues_the_files_snapshot(tmp_path):
         mask = goal.component_mask
         assert not mask[:, :-1].any(), "no preview tokens"
         given = mask[:, -1].nonzero()[:, 1].unique().tolist()
+        layout = goal.layout
         expected = [
-            goals.BODY_POS.start + body_index("Pelvis"),
-            goals.BODY_POS.start + body_index("L_Wrist"),
-            goals.OBJECT_POS,
-            goals.CONTACT.start + body_index("R_Wrist"),
+            layout.body_pos.start + body_index("Pelvis"),
+            layout.body_pos.start + body_index("L_Wrist"),
+            layout.object_pos,
+            layout.contact.start + body_index("R_Wrist"),
         ]
         assert given == sorted(expected)
 
@@ -72,7 +72,8 @@ def test_a_goal_task_pursues_the_files_snapshot(tmp_path):
         assert (frames.contact_object[:, -1, body_index("R_Wrist")] == 1).all()
         # the policy's snapshot token carries the object's offset to the goal position
         object_pos, _ = reference.object_pose()
-        offset = goal.residuals()[:, -1, 2 * 3 * goals.NUM_BODIES : 2 * 3 * goals.NUM_BODIES + 3]
+        object_features = 3 * layout.object_pos
+        offset = goal.residuals()[:, -1, object_features : object_features + 3]
         assert torch.allclose(offset.norm(dim=-1), (frames.object_pos[:, -1] - object_pos).norm(dim=-1), atol=1e-4)
 
         actions = torch.zeros(2, env.action_manager.total_action_dim)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from interprior.agents.checkpoints import checkpoints_in
-from interprior.data import BUNDLED_DATASET
+from interprior.data import BUNDLED_DATASETS
+from interprior.eval.tasks import eval_task
 from interprior.pipeline import PRESETS, Pipeline
 
 from .scripts import error_line, run_script
@@ -23,14 +24,17 @@ TINY = [
 ]
 
 
+def _small_box_clips(root: Path, embodiment: str) -> Path:
+    """One training and one test clip of the small box, from ``embodiment``'s bundled dataset."""
+    for part, clip in (("train", "lift_box_small_03"), ("test", "lift_box_small_00")):
+        (root / part).mkdir(parents=True)
+        shutil.copy(BUNDLED_DATASETS[embodiment] / part / f"{clip}.npz", root / part)
+    return root
+
+
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory) -> Path:
-    """One training and one test clip of the small box."""
-    root = tmp_path_factory.mktemp("data")
-    for part, clip in (("train", "lift_box_small_03"), ("test", "lift_box_small_00")):
-        (root / part).mkdir()
-        shutil.copy(BUNDLED_DATASET / part / f"{clip}.npz", root / part)
-    return root
+    return _small_box_clips(tmp_path_factory.mktemp("data"), "smpl")
 
 
 def test_pipeline_runs_every_stage_then_resumes(tmp_path, dataset):
@@ -59,6 +63,20 @@ def test_pipeline_runs_every_stage_then_resumes(tmp_path, dataset):
         assert f"eval {task}: done" in second.stdout
 
 
+def test_the_same_command_runs_every_stage_and_evaluation_on_the_g1(tmp_path):
+    out = tmp_path / "run"
+    data = _small_box_clips(tmp_path / "data", "g1")
+    result = run_script("pipeline.py", "--embodiment", "g1", "--data", str(data), "--out", str(out), *TINY, cwd=tmp_path, timeout=1500)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for stage, task in (("expert", "Track-G1"), ("distilled", "Goals-G1"), ("finetuned", "Inbetween-G1")):
+        assert f"{stage}: training 1 iterations of InterPrior-{task}-v0" in result.stdout
+        assert [path.name for path in checkpoints_in(out / stage / "launch_1")] == ["model_0.pt"], stage
+    for task in ("Track-G1", "Snapshot-G1", "RandInit-G1"):
+        (report,) = (out / "eval" / task).glob("*.json")
+        document = json.loads(report.read_text())
+        assert document["task"] == eval_task(task).task_id and document["checkpoints"], task
+
+
 def test_pipeline_status_counts_completed_iterations(tmp_path):
     pipeline = Pipeline(tmp_path, PRESETS["quick"])
     assert pipeline.status("expert").checkpoint is None
@@ -76,3 +94,4 @@ def test_pipeline_status_counts_completed_iterations(tmp_path):
 def test_pipeline_errors(tmp_path):
     assert "expected FIELD=INT" in error_line(run_script("pipeline.py", "--set", "expert_iterations=many", cwd=tmp_path))
     assert "has no train or test" in error_line(run_script("pipeline.py", "--data", str(tmp_path), cwd=tmp_path))
+    assert "no tasks for embodiment 'h1'" in error_line(run_script("pipeline.py", "--embodiment", "h1", cwd=tmp_path))

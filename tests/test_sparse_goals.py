@@ -9,7 +9,6 @@ import torch
 from interprior.tasks.env_factory import load_env_cfg, open_env
 from interprior.tasks.goals.goals_env_cfg import HISTORY_LENGTH
 from interprior.tasks.hoi import mdp
-from interprior.tasks.hoi.mdp import goals
 
 TASK = "InterPrior-Goals-v0"
 NUM_ENVS = 8
@@ -34,11 +33,12 @@ def test_goal_observations_are_masked_residuals_of_the_reference(env):
     observations, _ = env.reset(seed=2)
     goal = env.command_manager.get_term("goal")
     num_tokens = goal.cfg.preview_frames + 1
-    token_size = 2 * goals.GOAL_FEATURES + 1
+    features = goal.layout.num_features
+    token_size = 2 * features + 1
     tokens = observations["goals"][:, : num_tokens * token_size].view(NUM_ENVS, num_tokens, token_size)
     present = observations["goals"][:, num_tokens * token_size :]
-    privileged = observations["privileged"].view(NUM_ENVS, num_tokens, goals.GOAL_FEATURES)
-    given, mask = tokens[..., : goals.GOAL_FEATURES], tokens[..., goals.GOAL_FEATURES : 2 * goals.GOAL_FEATURES]
+    privileged = observations["privileged"].view(NUM_ENVS, num_tokens, features)
+    given, mask = tokens[..., :features], tokens[..., features : 2 * features]
     assert (given[mask == 0] == 0).all(), "masked-out entries are exactly zero"
     torch.testing.assert_close(given[mask == 1], privileged[mask == 1])
     assert torch.equal(present.bool(), mask.sum(-1) > 0)

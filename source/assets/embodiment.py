@@ -23,7 +23,7 @@ import numpy as np
 
 from . import skeleton
 from .humanoid_mjcf import contact_sphere as smpl_contact_sphere
-from .humanoid_mjcf import humanoid_mjcf
+from .humanoid_mjcf import HIP_HEIGHT, humanoid_mjcf
 
 if TYPE_CHECKING:  # the data tools read embodiments without importing the simulator
     from isaaclab.assets import ArticulationCfg
@@ -51,8 +51,18 @@ class Embodiment:
     paper's D_t): the root, the hands and the feet."""
     palms: dict[str, tuple[float, float, float]]
     """Body carrying each palm -> the palm's outward normal in that body's frame (the grasp reward's alignment)."""
+    path_bodies: tuple[str, ...]
+    """Bodies whose paths a trajectory goal gives: the root and the hands."""
+    torso_bodies: tuple[str, ...]
+    """Bodies whose up axes point up in a standing pose (the get-up task's upright reward): the root and the chest."""
+    standing_height: float
+    """Root height of the standing pose (m); height thresholds of standing are shares of it."""
+    arm_swing: dict[str, float]
+    """Hinge -> sign: adding ``sign * angle`` to these hinges swings both arms forward from the standing pose by
+    ``angle`` (rad), as the fallen starts of the in-betweening tasks do."""
     contact_sphere: Callable[[str], tuple[tuple[float, float, float], float]]
-    """Body -> centre (body frame, m) and thickness (m) of its collision surface as a sphere, for distance queries."""
+    """Body -> centre (body frame, m) and thickness (m) of its collision surface as a sphere, for distance queries;
+    ``ValueError`` for a body without collision geometry."""
     articulation: Callable[[], ArticulationCfg]
     """Builds a new articulation cfg of the character (USD, PD drives, standing pose) at the humanoid's prim path."""
     mujoco_model: Callable[[], mujoco.MjModel]
@@ -131,6 +141,7 @@ def _g1() -> Embodiment:
         G1_PALMS,
         g1_mjcf,
         menagerie_model,
+        standing_pose,
     )
 
     return Embodiment(
@@ -142,6 +153,10 @@ def _g1() -> Embodiment:
         foot_bodies=G1_FOOT_BODIES,
         distance_bodies=G1_DISTANCE_BODIES,
         palms=G1_PALMS,
+        path_bodies=("pelvis", *G1_HAND_BODIES),
+        torso_bodies=("pelvis", "torso_link"),
+        standing_height=standing_pose(menagerie_model())[0],
+        arm_swing={"left_shoulder_pitch_joint": -1.0, "right_shoulder_pitch_joint": -1.0},
         contact_sphere=functools.partial(collision_sphere, menagerie_model()),
         mjcf=g1_mjcf,
         articulation=_g1_articulation,
@@ -158,6 +173,10 @@ SMPL = Embodiment(
     foot_bodies=skeleton.FOOT_BODIES,
     distance_bodies=("Pelvis", "L_Wrist", "L_Hand", "R_Wrist", "R_Hand", "L_Ankle", "R_Ankle"),
     palms={"L_Wrist": (0.0, 0.0, -1.0), "R_Wrist": (0.0, 0.0, -1.0)},  # palms down in the zero pose
+    path_bodies=("Pelvis", "L_Hand", "R_Hand"),
+    torso_bodies=("Pelvis", "Chest"),
+    standing_height=HIP_HEIGHT,
+    arm_swing={"L_Shoulder_z": -1.0, "R_Shoulder_z": 1.0},
     contact_sphere=smpl_contact_sphere,
     mjcf=functools.partial(humanoid_mjcf, with_actuators=False),
     articulation=_smpl_articulation,

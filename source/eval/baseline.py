@@ -16,7 +16,6 @@ import torch
 
 from isaaclab.managers import ObservationTermCfg as ObsTerm
 
-from interprior.tasks.hoi.mdp import goals
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv, ManagerBasedRLEnvCfg
@@ -50,7 +49,7 @@ def goal_only_reference(
     reference = env.command_manager.get_term(reference_name)
     goal = env.command_manager.get_term(goal_name)
     frame_times = reference.times.unsqueeze(-1) + reference.future_offsets
-    masked = goal.residuals() * goals.expand_mask(goal.component_mask)
+    masked = goal.residuals() * goal.layout.expand_mask(goal.component_mask)
     chosen = nearest_given_goals(frame_times, goal.goal_times(), goal.present(), masked)
     valid = torch.ones(*chosen.shape[:-1], 1, device=chosen.device)
     return torch.cat([chosen, valid], dim=-1).reshape(env.num_envs, -1)

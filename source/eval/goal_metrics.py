@@ -14,8 +14,8 @@ with the thresholds of :mod:`interprior.eval.thresholds`:
   to the current path frame stays under ``trajectory_distance`` at every step up to the end of the goal's window.
 
 Success: every goal reached and no fall. Failure: a fall (the pelvis below ``fall_height``, or a non-finite state).
-Get-Up starts on the ground, so there success is standing at the episode's end (pelvis above ``standing_height``,
-torso upright above ``upright``) and failure is still lying there (pelvis below ``fall_height``).
+Get-Up starts on the ground, so there success is standing at the episode's end (pelvis above ``standing_fraction``
+of the embodiment's standing height, torso upright above ``upright``) and failure is still lying there (pelvis below ``fall_height``).
 E_h, pelvis error and E_o are the key-body, pelvis and object position errors (m) to the goal frame at the goal's
 time (the step closest to it), averaged over the goals whose window the episode lived to see (NaN if none).
 """
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from interprior.assets.embodiment import SMPL
+from interprior.assets.embodiment import SMPL, get_embodiment
 
 from .metrics import PELVIS_ID, EpisodeScore, fell, finite_mean, position_error
 from .thresholds import THRESHOLDS, EvalThresholds
@@ -44,9 +44,9 @@ class GoalEpisode:
     goal_count: int
     """K, the goals the episode was to reach."""
     body_pos: np.ndarray
-    """(T, 24, 3) simulated body positions after each step."""
+    """(T, B, 3) simulated body positions after each step (the embodiment's B bodies)."""
     goal_body_pos: np.ndarray
-    """(T, 24, 3) body positions of the current goal frame (canonicalized in a chain)."""
+    """(T, B, 3) body positions of the current goal frame (canonicalized in a chain)."""
     object_pos: np.ndarray
     """(T, 3) simulated object positions."""
     goal_object_pos: np.ndarray
@@ -64,7 +64,9 @@ class GoalEpisode:
     time_to_goal: np.ndarray
     """(T,) the current goal's time minus the step's reference time (s)."""
     upright: np.ndarray
-    """(T,) mean world-vertical component of the pelvis' and chest's up axes."""
+    """(T,) mean world-vertical component of the torso bodies' up axes (pelvis and chest)."""
+    embodiment: str = SMPL.name
+    """The character that ran the episode (:func:`~interprior.assets.embodiment.get_embodiment`)."""
     end_causes: tuple[str, ...] = ()
     """Names of the termination terms that ended the episode."""
 
@@ -105,7 +107,8 @@ def _score(
 ) -> EpisodeScore:
     at_goals = goal_steps(episode, thresholds)
     body, goal_body = episode.body_pos[at_goals], episode.goal_body_pos[at_goals]
-    key_bodies = SMPL.body_ids(SMPL.key_bodies)  # the goal tasks run our humanoid
+    embodiment = get_embodiment(episode.embodiment)
+    key_bodies = embodiment.body_ids(embodiment.key_bodies)
     if success:
         cause = "success"
     elif failed:
@@ -143,6 +146,7 @@ def score_get_up(episode: GoalEpisode, thresholds: EvalThresholds = THRESHOLDS) 
     """The metrics of one get-up episode: success when standing upright at its end, failure when still down."""
     reached = goals_reached(episode, thresholds)
     pelvis_height = float(episode.body_pos[-1, PELVIS_ID, 2])
-    standing = pelvis_height > thresholds.standing_height and float(episode.upright[-1]) > thresholds.upright
+    standing_height = thresholds.standing_fraction * get_embodiment(episode.embodiment).standing_height
+    standing = pelvis_height > standing_height and float(episode.upright[-1]) > thresholds.upright
     failed = not pelvis_height >= thresholds.fall_height  # also when not finite
     return _score(episode, standing and not failed, failed, reached, thresholds)

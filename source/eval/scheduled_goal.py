@@ -22,11 +22,9 @@ import torch
 
 from isaaclab.utils import configclass
 
-from interprior.assets.skeleton import BODY_NAMES, body_index
 from interprior.data.motion_library import MotionFrame
-from interprior.tasks.hoi.mdp import goals
-from interprior.tasks.hoi.mdp.goal_rewards import POSE_COMPONENTS, HeldSnapshotGoal, HeldSnapshotGoalCfg, upright
-from interprior.tasks.hoi.mdp.observations import DISTANCE_BODIES, body_object_distances
+from interprior.tasks.hoi.mdp.goal_rewards import HeldSnapshotGoal, HeldSnapshotGoalCfg, upright
+from interprior.tasks.hoi.mdp.observations import body_object_distances
 from interprior.tasks.hoi.mdp.random_start import RandomStart, RandomStartCfg
 from interprior.tasks.hoi.mdp.sparse_goal import SparseGoal
 
@@ -37,9 +35,6 @@ from .scheduled_reference import ScheduledReference, ScheduledReferenceCfg
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
-
-_DISTANCE_BODY_IDS = [body_index(name) for name in DISTANCE_BODIES]
-
 
 class ScheduledGoal(HeldSnapshotGoal):
     """The goals of each evaluation episode, in order; see the module docstring."""
@@ -68,13 +63,13 @@ class ScheduledGoal(HeldSnapshotGoal):
 
     def pose_distance(self) -> torch.Tensor:
         """(N,) :meth:`distance` to the snapshot (m and rad); NaN where the snapshot gives no pose component."""
-        has_pose = (self.component_mask[:, -1] * POSE_COMPONENTS.to(self.device)).sum(-1) > 0
+        has_pose = self.given_pose().sum(-1) > 0
         return torch.where(has_pose, self.distance(), torch.nan)
 
     def path_distance(self) -> torch.Tensor:
         """(N,) masked mean absolute residual of the current path frame (the first token) over its given pose
         components (m and rad); NaN where it gives none."""
-        mask = goals.expand_mask(self.component_mask[:, 0] * POSE_COMPONENTS.to(self.device))
+        mask = self.layout.expand_mask(self.component_mask[:, 0] * self.layout.pose.to(self.device))
         return (self.residuals()[:, 0].abs() * mask).sum(-1) / mask.sum(-1)
 
     def contact_agreement(self) -> torch.Tensor:
@@ -82,8 +77,10 @@ class ScheduledGoal(HeldSnapshotGoal):
         the object is measured, label 0 or 1) whose touching the object agrees with the label; 1 where none is."""
         distance, _ = body_object_distances(self._env, self.cfg.reference_name)
         touching = (distance < self.cfg.contact_distance).float()
-        labels = self.goal_frames().contact_object[:, -1, _DISTANCE_BODY_IDS].float()
-        given = self.component_mask[:, -1, goals.CONTACT][:, _DISTANCE_BODY_IDS] * (labels >= 0).float()
+        embodiment = self.layout.embodiment
+        distance_body_ids = embodiment.body_ids(embodiment.distance_bodies)
+        labels = self.goal_frames().contact_object[:, -1, distance_body_ids].float()
+        given = self.component_mask[:, -1, self.layout.contact][:, distance_body_ids] * (labels >= 0).float()
         agree = (1.0 - (touching - labels).abs()) * given
         labelled = given.sum(-1)
         return torch.where(labelled > 0, agree.sum(-1) / labelled.clamp(min=1.0), torch.ones_like(labelled))
@@ -178,7 +175,7 @@ class ScheduledGoalReference(ScheduledReference):
         return super()._max_steps() + math.ceil(self.goal.cfg.window / self._env.step_dt) + 1
 
     def _record_shapes(self) -> dict[str, tuple[int, ...]]:
-        bodies = len(BODY_NAMES)
+        bodies = len(self.embodiment.body_names)
         scalars = (
             "goal_distance", "path_distance", "contact_agreement", "goal_index", "family", "time_to_goal", "upright"
         )  # fmt: skip
@@ -214,6 +211,7 @@ class ScheduledGoalReference(ScheduledReference):
             repeat=episode.repeat,
             families=tuple(goal.cfg.families),
             goal_count=int(goal.goal_count[env_id]),
+            embodiment=self.embodiment.name,
             end_causes=end_causes,
             **record,
         )

@@ -12,12 +12,15 @@ tests (:mod:`.goal_metrics`) are:
 * RandInit: InterPrior-Inbetween-v0's random starts (offset, turned, displaced object; no fallen starts) with one
   snapshot goal;
 * GetUp: InterPrior-GetUp-v0's fallen starts with a standing snapshot goal 45-90 steps ahead.
+
+Each also runs on the Unitree G1 as ``<name>-G1`` (Track-G1, Snapshot-G1, ..., GetUp-G1), on the G1 variant of its
+task and the G1's bundled clips.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import partial
 from pathlib import Path
 
@@ -147,19 +150,14 @@ def _configure_goals(
     terminations.goals_passed = DoneTerm(func=goals_passed, time_out=True)
 
 
-def _track_task(task_id: str, name: str) -> EvalTask:
-    return EvalTask(
-        task_id=task_id,
-        name=name,
-        command_name="reference",
-        clip_objects=_track_clip_objects,
-        configure_env=_configure_track,
-        score=score_tracking,
-    )
-
-
-TRACK = _track_task("InterPrior-Track-v0", "Track")
-TRACK_G1 = _track_task("InterPrior-Track-G1-v0", "Track-G1")
+TRACK = EvalTask(
+    task_id="InterPrior-Track-v0",
+    name="Track",
+    command_name="reference",
+    clip_objects=_track_clip_objects,
+    configure_env=_configure_track,
+    score=score_tracking,
+)
 
 
 def _goal_task(task_id: str, name: str, score=score_goals, **configure) -> EvalTask:
@@ -185,7 +183,16 @@ GOAL_TASKS = (
 )
 """The sparse-goal tasks and stress tests (``--task all``)."""
 
-EVAL_TASKS: dict[str, EvalTask] = {task.name: task for task in (TRACK, TRACK_G1, *GOAL_TASKS)}
+
+def _on_g1(task: EvalTask) -> EvalTask:
+    """``task`` on the Unitree G1: its ``-G1`` gym variant, named ``<name>-G1``."""
+    return replace(task, task_id=task.task_id.replace("-v0", "-G1-v0"), name=f"{task.name}-G1")
+
+
+G1_TASKS = tuple(_on_g1(task) for task in (TRACK, *GOAL_TASKS))
+"""Every evaluation on the Unitree G1 (Track-G1, Snapshot-G1, ..., GetUp-G1)."""
+
+EVAL_TASKS: dict[str, EvalTask] = {task.name: task for task in (TRACK, *GOAL_TASKS, *G1_TASKS)}
 """Every evaluable task by short name."""
 
 

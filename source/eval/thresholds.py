@@ -30,14 +30,15 @@ class EvalThresholds:
     object positions, m) to the current path frame stays under this at every step."""
     contact_distance: float = 0.02
     """A body touches the object when their surfaces are closer than this (m), as in the contact reward."""
-    standing_height: float = 0.8
-    """Get-Up: the humanoid stands when its pelvis is above this (m) ..."""
+    standing_fraction: float = 0.89
+    """Get-Up: the humanoid stands when its pelvis is above this share of its standing pose's pelvis height
+    (:attr:`~interprior.assets.embodiment.Embodiment.standing_height`: 0.8 m for our humanoid, 0.71 m for the G1) ..."""
     upright: float = 0.9
-    """... and its torso is upright: the mean world-vertical component of the pelvis' and chest's up axes is above
-    this (1 upright, 0 lying)."""
+    """... and its torso is upright: the mean world-vertical component of the torso bodies' up axes (pelvis and
+    chest) is above this (1 upright, 0 lying)."""
 
     def as_dict(self) -> dict[str, float]:
-        """The thresholds by name (m, rad, s), for reports."""
+        """The thresholds by name (m, rad, s, shares), for reports."""
         return asdict(self)
 
 

@@ -4,7 +4,7 @@
 in its own process, and resumes whatever an earlier launch left unfinished.
 """
 
-from .presets import PRESETS, PipelinePreset, EvalRun
+from .presets import PRESETS, TASK_VARIANTS, EvalRun, PipelinePreset, on_embodiment
 from .stages import Pipeline, StageStatus
 
-__all__ = ["PRESETS", "EvalRun", "Pipeline", "PipelinePreset", "StageStatus"]
+__all__ = ["PRESETS", "TASK_VARIANTS", "EvalRun", "Pipeline", "PipelinePreset", "StageStatus", "on_embodiment"]

@@ -6,7 +6,7 @@ is sized for a GPU (the scale of InterMimic's and the paper's runs, in iteration
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 EXPERT = "expert"
 DISTILLED = "distilled"
@@ -74,3 +74,28 @@ FULL = PipelinePreset(
 
 PRESETS = {"quick": QUICK, "full": FULL}
 """The presets by name."""
+
+
+TASK_VARIANTS = {"smpl": "", "g1": "G1"}
+"""Embodiment -> the variant suffix of its tasks (``InterPrior-Track-G1-v0``) and evaluations (``Track-G1``)."""
+
+
+def on_embodiment(preset: PipelinePreset, embodiment: str) -> PipelinePreset:
+    """``preset`` with every training task and evaluation replaced by its variant on ``embodiment``.
+
+    Raises:
+        ValueError: ``embodiment`` has no task variants (the message lists those that have).
+    """
+    if embodiment not in TASK_VARIANTS:
+        raise ValueError(f"no tasks for embodiment {embodiment!r}; embodiments with tasks: {', '.join(TASK_VARIANTS)}")
+    variant = TASK_VARIANTS[embodiment]
+    if not variant:
+        return preset
+    task_id = lambda task: task.replace("-v0", f"-{variant}-v0")  # noqa: E731
+    return replace(
+        preset,
+        expert_task=task_id(preset.expert_task),
+        distill_task=task_id(preset.distill_task),
+        finetune_task=task_id(preset.finetune_task),
+        eval_runs=tuple(replace(run, task=f"{run.task}-{variant}") for run in preset.eval_runs),
+    )

@@ -15,7 +15,6 @@ from PIL import Image
 
 from interprior.assets.humanoid import canonical_joint_name
 from interprior.assets.embodiment import get_embodiment
-from interprior.tasks.hoi.mdp import goals
 from interprior.tasks.hoi.mdp.object_switch import OBJECT_SWITCH_TERM, object_switch_term
 
 from .scene import RenderScene
@@ -80,7 +79,7 @@ class RolloutRecorder:
         if self.goal is not None:
             frame = self.goal.goal_frames()
             snapshot = {name: getattr(frame, name)[i, -1].cpu().numpy() for name in ("root_pos", "root_quat", "joint_pos", "object_pos", "object_quat", "body_pos")}
-            given = self.goal.component_mask[i, -1, goals.BODY_POS].cpu().numpy() > 0
+            given = self.goal.component_mask[i, -1, self.goal.layout.body_pos].cpu().numpy() > 0
             scene.set_markers(snapshot["body_pos"][given])
         elif self.reference is not None:
             target = self.reference.target

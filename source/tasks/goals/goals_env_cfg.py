@@ -97,3 +97,31 @@ class MixedGoalsEnvCfg(SnapshotEnvCfg):
     def __post_init__(self):
         super().__post_init__()
         self.commands.goal.families = ("snapshot", "partial", "trajectory", "contact")
+
+
+@configclass
+class SnapshotG1EnvCfg(SnapshotEnvCfg):
+    """Snapshot goals on the Unitree G1."""
+
+    embodiment: str = "g1"
+
+
+@configclass
+class TrajectoryG1EnvCfg(TrajectoryEnvCfg):
+    """Trajectory goals on the Unitree G1."""
+
+    embodiment: str = "g1"
+
+
+@configclass
+class ContactG1EnvCfg(ContactEnvCfg):
+    """Contact goals on the Unitree G1."""
+
+    embodiment: str = "g1"
+
+
+@configclass
+class MixedGoalsG1EnvCfg(MixedGoalsEnvCfg):
+    """Every goal family on the Unitree G1."""
+
+    embodiment: str = "g1"

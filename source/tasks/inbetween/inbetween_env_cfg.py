@@ -30,7 +30,6 @@ from isaaclab.managers import SceneEntityCfg
 from isaaclab.managers import TerminationTermCfg as DoneTerm
 from isaaclab.utils import configclass
 
-from interprior.data import BUNDLED_DATASET
 from interprior.tasks.goals.goals_env_cfg import ObservationsCfg as GoalsObservationsCfg
 from interprior.tasks.goals.goals_env_cfg import SnapshotEnvCfg
 from interprior.tasks.hoi import mdp
@@ -55,7 +54,8 @@ def task_index(env: ManagerBasedRLEnv, index: int, command_name: str = "referenc
 
 @configclass
 class CommandsCfg:
-    reference = mdp.RandomStartCfg(object_switch_term=OBJECT_SWITCH_TERM, motion_paths=[str(BUNDLED_DATASET / "train")])
+    reference = mdp.RandomStartCfg(object_switch_term=OBJECT_SWITCH_TERM)
+    """Its motion paths are set by the env cfg: the embodiment's bundled training clips."""
     goal = mdp.HeldSnapshotGoalCfg()
 
 
@@ -107,7 +107,7 @@ class GetUpRewardsCfg(RewardsCfg):
     """In-betweening's reward plus an upright torso and a raised pelvis."""
 
     upright = RewTerm(func=mdp.upright, weight=0.2)
-    pelvis_raised = RewTerm(func=mdp.pelvis_raised, weight=0.2, params={"lying_height": 0.15, "standing_height": 0.85})
+    pelvis_raised = RewTerm(func=mdp.pelvis_raised, weight=0.2, params={"lying": 0.17, "standing": 0.94})
 
 
 @configclass
@@ -124,3 +124,17 @@ class GetUpEnvCfg(InbetweenEnvCfg):
         self.commands.reference.fallen_prob = 1.0
         self.commands.reference.standing_window = self.commands.goal.snapshot_frames[1] * self.sim.dt * self.decimation
         self.terminations.fall = None
+
+
+@configclass
+class InbetweenG1EnvCfg(InbetweenEnvCfg):
+    """In-betweening on the Unitree G1."""
+
+    embodiment: str = "g1"
+
+
+@configclass
+class GetUpG1EnvCfg(GetUpEnvCfg):
+    """Get-up on the Unitree G1."""
+
+    embodiment: str = "g1"

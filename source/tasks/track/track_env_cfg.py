@@ -17,7 +17,7 @@ from isaaclab.managers import TerminationTermCfg as DoneTerm
 from isaaclab.utils import configclass
 
 from interprior.assets.object_cfg import object_cfg
-from interprior.data import BUNDLED_DATASET, BUNDLED_DATASETS
+from interprior.data import BUNDLED_DATASETS
 from interprior.tasks.hoi import mdp
 from interprior.tasks.hoi.hoi_env_cfg import HoiEnvCfg, TerminationsCfg as HoiTerminationsCfg
 from interprior.tasks.hoi.mdp.object_switch import OBJECT_SWITCH_TERM, ObjectSwitch
@@ -28,9 +28,8 @@ TRACK_BOXES = ("box_small", "box_medium", "box_large", "plate")
 
 @configclass
 class CommandsCfg:
-    reference = mdp.ReferenceMotionCfg(
-        object_switch_term=OBJECT_SWITCH_TERM, motion_paths=[str(BUNDLED_DATASET / "train")]
-    )
+    reference = mdp.ReferenceMotionCfg(object_switch_term=OBJECT_SWITCH_TERM)
+    """Its motion paths are set by the env cfg: the embodiment's bundled training clips."""
 
 
 @configclass
@@ -152,6 +151,7 @@ class TrackEnvCfg(HoiEnvCfg):
         super().__post_init__()
         self.scene.object = object_cfg(TRACK_BOXES[1])  # any box: the switch sets each world's size
         self.episode_length_s = 10.0
+        self.commands.reference.motion_paths = [str(BUNDLED_DATASETS[self.embodiment] / "train")]
 
 
 @configclass
@@ -159,7 +159,3 @@ class TrackG1EnvCfg(TrackEnvCfg):
     """Full-reference tracking on the Unitree G1, on the bundled clips retargeted to it."""
 
     embodiment: str = "g1"
-
-    def __post_init__(self):
-        super().__post_init__()
-        self.commands.reference.motion_paths = [str(BUNDLED_DATASETS[self.embodiment] / "train")]

@@ -24,3 +24,23 @@ class ContactDistillationCfg(DistillationRunnerCfg):
 @configclass
 class GoalsDistillationCfg(DistillationRunnerCfg):
     experiment_name = "interprior_goals"
+
+
+@configclass
+class SnapshotG1DistillationCfg(DistillationRunnerCfg):
+    experiment_name = "interprior_snapshot_g1"
+
+
+@configclass
+class TrajectoryG1DistillationCfg(DistillationRunnerCfg):
+    experiment_name = "interprior_trajectory_g1"
+
+
+@configclass
+class ContactG1DistillationCfg(DistillationRunnerCfg):
+    experiment_name = "interprior_contact_g1"
+
+
+@configclass
+class GoalsG1DistillationCfg(DistillationRunnerCfg):
+    experiment_name = "interprior_goals_g1"

@@ -23,19 +23,11 @@ import torch
 from isaaclab.utils import configclass
 from isaaclab.utils import math as math_utils
 
-from interprior.assets.skeleton import body_index
-
-from . import goals
 from .observations import reference_term
 from .sparse_goal import GOAL_FAMILIES, SparseGoal, SparseGoalCfg
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
-
-POSE_COMPONENTS = torch.ones(goals.NUM_COMPONENTS)
-POSE_COMPONENTS[goals.CONTACT] = 0.0
-"""(C,) the components the success distance measures: body and object positions and rotations."""
-
 
 class HeldSnapshotGoal(SparseGoal):
     """A single snapshot per episode with a random component mask; see the module docstring."""
@@ -50,15 +42,20 @@ class HeldSnapshotGoal(SparseGoal):
     def __str__(self) -> str:
         return f"HeldSnapshotGoal: families {tuple(self.cfg.families)}, xi {self.cfg.success_threshold}"
 
+    def given_pose(self) -> torch.Tensor:
+        """(N, C) the snapshot's given components that the distance measures: body and object positions and
+        rotations."""
+        return self.component_mask[:, -1] * self.layout.pose.to(self.device)
+
     def distance(self) -> torch.Tensor:
         """(N,) mean absolute residual over the snapshot's given pose features (m and rad)."""
-        mask = goals.expand_mask(self.component_mask[:, -1] * POSE_COMPONENTS.to(self.device))
+        mask = self.layout.expand_mask(self.given_pose())
         return (self.residuals()[:, -1].abs() * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)
 
     def reached(self) -> torch.Tensor:
         """(N,) bool: :meth:`distance` is under the success threshold (never for a goal without pose components, which
         only distillation environments have)."""
-        has_pose = (self.component_mask[:, -1] * POSE_COMPONENTS.to(self.device)).sum(-1) > 0
+        has_pose = self.given_pose().sum(-1) > 0
         return (self.distance() < self.cfg.success_threshold) & has_pose
 
     @property
@@ -89,8 +86,8 @@ class HeldSnapshotGoal(SparseGoal):
             return
         super()._draw(env_ids)
         snapshot = self.component_mask[env_ids, -1]
-        no_pose = (snapshot * POSE_COMPONENTS.to(self.device)).sum(-1) == 0
-        snapshot[no_pose, goals.BODY_POS.start + body_index("Pelvis")] = 1.0
+        no_pose = (snapshot * self.layout.pose.to(self.device)).sum(-1) == 0
+        snapshot[no_pose, self.layout.body_pos.start] = 1.0  # the root's position
         self.component_mask[env_ids, -1] = snapshot
 
 
@@ -122,16 +119,19 @@ def goal_time_passed(env: ManagerBasedRLEnv, margin: float, command_name: str = 
     return goal.reference.times > goal.snapshot_time + margin
 
 
-def upright(env: ManagerBasedRLEnv, body_names: tuple[str, ...] = ("Pelvis", "Chest"), command_name: str = "reference") -> torch.Tensor:
-    """(N,) mean over ``body_names`` of the world-vertical component of each body's up axis, clipped at 0: 1 when
-    upright, 0 when lying or upside down (the negated projected gravity's z)."""
-    quat = reference_term(env, command_name).body_state()["body_quat"][:, [body_index(name) for name in body_names]]
+def upright(env: ManagerBasedRLEnv, command_name: str = "reference") -> torch.Tensor:
+    """(N,) mean over the embodiment's torso bodies (root and chest) of the world-vertical component of each body's up
+    axis, clipped at 0: 1 when upright, 0 when lying or upside down (the negated projected gravity's z)."""
+    reference = reference_term(env, command_name)
+    quat = reference.body_state()["body_quat"][:, reference.embodiment.body_ids(reference.embodiment.torso_bodies)]
     up = math_utils.quat_apply(quat, torch.tensor([0.0, 0.0, 1.0], device=env.device).expand(*quat.shape[:-1], 3))
     return up[..., 2].clamp(min=0.0).mean(-1)
 
 
-def pelvis_raised(env: ManagerBasedRLEnv, lying_height: float, standing_height: float, command_name: str = "reference") -> torch.Tensor:
-    """(N,) the pelvis height's rise above ``lying_height`` as a fraction of the rise to ``standing_height`` (m),
+def pelvis_raised(env: ManagerBasedRLEnv, lying: float, standing: float, command_name: str = "reference") -> torch.Tensor:
+    """(N,) the pelvis height's rise above ``lying`` as a fraction of the rise to ``standing``, both given as shares of
+    the embodiment's standing pose's pelvis height (:attr:`~interprior.assets.embodiment.Embodiment.standing_height`),
     clipped to [0, 1]."""
-    height = reference_term(env, command_name).body_state()["body_pos"][:, 0, 2]
-    return ((height - lying_height) / (standing_height - lying_height)).clamp(0.0, 1.0)
+    reference = reference_term(env, command_name)
+    height = reference.body_state()["body_pos"][:, 0, 2] / reference.embodiment.standing_height
+    return ((height - lying) / (standing - lying)).clamp(0.0, 1.0)

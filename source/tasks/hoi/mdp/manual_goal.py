@@ -18,10 +18,8 @@ import torch
 from isaaclab.utils import configclass
 from isaaclab.utils import math as math_utils
 
-from interprior.assets.skeleton import BODY_NAMES, body_index
 from interprior.data.motion_library import MotionFrame
 
-from . import goals
 from .sparse_goal import SparseGoal, SparseGoalCfg
 
 if TYPE_CHECKING:
@@ -35,15 +33,13 @@ class ManualGoal(SparseGoal):
 
     def __init__(self, cfg: ManualGoalCfg, env: ManagerBasedRLEnv):
         super().__init__(cfg, env)
-        mask = torch.zeros(goals.NUM_COMPONENTS)
-        for name in cfg.body_positions:
-            mask[goals.BODY_POS.start + body_index(name)] = 1.0
-        for name in cfg.body_rotations:
-            mask[goals.BODY_ROT.start + body_index(name)] = 1.0
-        mask[goals.OBJECT_POS] = float(cfg.object_position or cfg.object_pos is not None)
-        mask[goals.OBJECT_ROT] = float(cfg.object_rotation or cfg.object_yaw is not None)
-        for name in list(cfg.contact_bodies) + list(cfg.contacts):
-            mask[goals.CONTACT.start + body_index(name)] = 1.0
+        mask = self.layout.components(
+            bodies=tuple(cfg.body_positions),
+            rotations=tuple(cfg.body_rotations),
+            object_pos=cfg.object_position or cfg.object_pos is not None,
+            object_rot=cfg.object_rotation or cfg.object_yaw is not None,
+            contacts=(*cfg.contact_bodies, *cfg.contacts),
+        )
         if not mask.any():
             raise ValueError("ManualGoalCfg gives no component: name bodies, the object pose or contacts")
         self._snapshot_mask = mask.to(self.device)
@@ -68,7 +64,7 @@ class ManualGoal(SparseGoal):
         if cfg.contacts:
             labels = frames.contact_object.clone()
             for name, label in cfg.contacts.items():
-                labels[:, -1, body_index(name)] = float(label)
+                labels[:, -1, self.layout.embodiment.body_index(name)] = float(label)
             changes["contact_object"] = labels
         return dataclasses.replace(frames, **changes) if changes else frames
 
@@ -87,8 +83,8 @@ class ManualGoal(SparseGoal):
 @configclass
 class ManualGoalCfg(SparseGoalCfg):
     """What the snapshot gives: the clip time, the bodies whose positions, rotations and contacts are given, and
-    optional replacements of the object's pose and of contact labels. Body names are those of
-    :data:`~interprior.assets.skeleton.BODY_NAMES`."""
+    optional replacements of the object's pose and of contact labels. Body names are the task's embodiment's
+    (:attr:`~interprior.assets.embodiment.Embodiment.body_names`)."""
 
     class_type: type = ManualGoal
     families: tuple[str, ...] = ("snapshot",)
@@ -109,9 +105,3 @@ class ManualGoalCfg(SparseGoalCfg):
     """The object's goal heading instead of the clip's rotation: upright, turned by this about z (rad)."""
     contacts: dict[str, float] = {}
     """Contact labels replacing the clip's (1 touching, 0 not), by body; these bodies' contacts are given."""
-
-    def __post_init__(self):
-        unknown = {name for group in (self.body_positions, self.body_rotations, self.contact_bodies, self.contacts)
-                   for name in group} - set(BODY_NAMES)
-        if unknown:
-            raise ValueError(f"unknown bodies {sorted(unknown)}; bodies are: {', '.join(BODY_NAMES)}")

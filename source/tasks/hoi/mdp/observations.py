@@ -14,18 +14,13 @@ import torch
 from isaaclab.managers import SceneEntityCfg
 from isaaclab.utils import math as math_utils
 
-from interprior.assets.embodiment import SMPL, get_embodiment
+from interprior.assets.embodiment import get_embodiment
 
 from .goals import goal_residuals
 from .reference import ReferenceMotion
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
-
-DISTANCE_BODIES: tuple[str, ...] = SMPL.distance_bodies
-"""Our humanoid's bodies whose signed distance to the object surface is observed (the paper's D_t); every embodiment
-names its own (:attr:`~interprior.assets.embodiment.Embodiment.distance_bodies`)."""
-
 
 def reference_term(env: ManagerBasedRLEnv, command_name: str) -> ReferenceMotion:
     return env.command_manager.get_term(command_name)

@@ -28,9 +28,8 @@ import torch
 from isaaclab.utils import configclass
 from isaaclab.utils import math as math_utils
 
-from interprior.assets.humanoid_mjcf import contact_sphere
+from interprior.assets.embodiment import Embodiment
 from interprior.assets.objects import get_object
-from interprior.assets.skeleton import BODY_NAMES, JOINT_NAMES
 from interprior.data.kinematics import forward_kinematics
 from interprior.data.motion_library import MotionFrame
 
@@ -47,7 +46,8 @@ LYING_POSES = {
     "right_side": ((0.5 * math.pi, 0.0, 0.0), 0.5 * math.pi),
 }
 """Per lying pose: roll, pitch, yaw (rad) taking the standing humanoid (facing +x, up +z) to it, and how far both arms
-swing forward from the default pose (rad), so that on a side the lower arm does not prop the body up."""
+swing forward from the default pose (rad, :attr:`~interprior.assets.embodiment.Embodiment.arm_swing`), so that on a
+side the lower arm does not prop the body up."""
 _MAX_STANDING_REDRAWS = 100
 
 
@@ -69,9 +69,10 @@ class RandomStart(ReferenceMotion):
             [get_object(name).half_height for name in self.library.object_names], device=self.device
         ) * self.library.object_scales
         """(C,) height of each clip's object centre when it rests upright on the ground (m)."""
-        spheres = [contact_sphere(name) for name in BODY_NAMES]
+        self._colliding_ids, spheres = _collision_spheres(self.embodiment)
         self._geom_centres = torch.tensor([centre for centre, _ in spheres])
         self._geom_radii = torch.tensor([radius for _, radius in spheres])
+        """(K, 3) and (K,) the collision sphere of each body with collision geometry (``_colliding_ids``) (m)."""
         self._stands_ahead = None if cfg.standing_window is None else self._standing_frames(cfg.standing_window)
         """(total frames,) bool: the clip's humanoid stands from this frame on for the standing window."""
 
@@ -84,7 +85,7 @@ class RandomStart(ReferenceMotion):
         index = torch.arange(len(clip_of), device=self.device)
         local = index - library.frame_starts[clip_of]
         heights = library.frame_at(clip_of, local / library.fps[clip_of]).root_pos[:, 2]
-        not_standing = (heights < self.cfg.standing_height).long()
+        not_standing = (heights < self.cfg.standing_fraction * self.embodiment.standing_height).long()
         last = library.frame_starts[clip_of] + library.num_frames[clip_of] - 1
         end = torch.minimum(index + torch.ceil(window * library.fps[clip_of]).long() + 1, last)
         count = torch.cumsum(not_standing, 0)
@@ -92,7 +93,7 @@ class RandomStart(ReferenceMotion):
         if not stands.any():
             raise ValueError(
                 f"RandomStartCfg.standing_window: no frame of {list(self.cfg.motion_paths)} has the pelvis above "
-                f"standing_height={self.cfg.standing_height} m for {window} s"
+                f"standing_fraction={self.cfg.standing_fraction} of {self.embodiment.standing_height} m for {window} s"
             )
         return stands
 
@@ -144,8 +145,8 @@ class RandomStart(ReferenceMotion):
         root_quat = math_utils.quat_mul(self._yaw_quat(math.pi * self._symmetric(count)), lying)
 
         default = self.humanoid.data.default_joint_pos.torch[env_ids][:, self.joint_ids]
-        default[:, JOINT_NAMES.index("L_Shoulder_z")] -= swing
-        default[:, JOINT_NAMES.index("R_Shoulder_z")] += swing
+        for hinge, sign in self.embodiment.arm_swing.items():
+            default[:, self.embodiment.joint_names.index(hinge)] += sign * swing
         limits = self.humanoid.data.joint_pos_limits.torch[env_ids][:, self.joint_ids]
         joint_pos = default + cfg.fallen_joint_noise * self._symmetric(count, default.shape[1])
         joint_pos = torch.clamp(joint_pos, limits[..., 0], limits[..., 1])
@@ -165,8 +166,11 @@ class RandomStart(ReferenceMotion):
     def _height_above_ground(self, root_quat: torch.Tensor, joint_pos: torch.Tensor) -> torch.Tensor:
         """(E,) pelvis height (m) at which the lowest collision geom of the pose touches the ground."""
         origin = torch.zeros(len(root_quat), 3)
-        body_pos, body_quat = forward_kinematics(origin.numpy(), root_quat.cpu().numpy(), joint_pos.cpu().numpy())
+        body_pos, body_quat = forward_kinematics(
+            origin.numpy(), root_quat.cpu().numpy(), joint_pos.cpu().numpy(), embodiment=self.embodiment
+        )
         body_pos, body_quat = torch.as_tensor(body_pos).float(), torch.as_tensor(body_quat).float()
+        body_pos, body_quat = body_pos[:, self._colliding_ids], body_quat[:, self._colliding_ids]
         centres = body_pos + math_utils.quat_apply(body_quat, self._geom_centres.expand_as(body_pos))
         bottoms = torch.minimum(body_pos[..., 2], centres[..., 2]) - self._geom_radii
         return (-bottoms.min(-1).values).to(self.device)
@@ -203,6 +207,19 @@ class RandomStart(ReferenceMotion):
     def _yaw_quat(self, yaw: torch.Tensor) -> torch.Tensor:
         """(E, 4) rotations by ``yaw`` (E,) (rad) about the world's vertical axis."""
         return math_utils.quat_from_angle_axis(yaw, torch.tensor([0.0, 0.0, 1.0], device=self.device).expand(len(yaw), 3))
+
+
+def _collision_spheres(embodiment: Embodiment) -> tuple[list[int], list[tuple[tuple[float, float, float], float]]]:
+    """Indices of the embodiment's bodies that have collision geometry, and their collision spheres (centre in the
+    body frame, radius; m)."""
+    ids, spheres = [], []
+    for index, name in enumerate(embodiment.body_names):
+        try:
+            spheres.append(embodiment.contact_sphere(name))
+        except ValueError:  # no collision geom (the G1's waist links)
+            continue
+        ids.append(index)
+    return ids, spheres
 
 
 def _select(frame: MotionFrame, rows: torch.Tensor) -> MotionFrame:
@@ -268,6 +285,8 @@ class RandomStartCfg(ReferenceMotionCfg):
     distillation_joint_pos_noise: float = 0.05
     """Hinge noise of the distillation environments' starts, uniform in +-this (rad): tracking's."""
     standing_window: float | None = None
-    """If set, start times are redrawn until the clip's pelvis stays above :attr:`standing_height` for this long (s)."""
-    standing_height: float = 0.8
-    """Pelvis height above which a clip frame counts as standing (m)."""
+    """If set, start times are redrawn until the clip's pelvis stays above :attr:`standing_fraction` of the standing
+    height for this long (s)."""
+    standing_fraction: float = 0.89
+    """A clip frame counts as standing when its pelvis is above this share of the embodiment's standing pose's pelvis
+    height (:attr:`~interprior.assets.embodiment.Embodiment.standing_height`; 0.8 m for our humanoid)."""

@@ -16,6 +16,7 @@ import torch
 from isaaclab.managers import CommandTerm, CommandTermCfg
 from isaaclab.utils import configclass
 
+from interprior.assets.embodiment import get_embodiment
 from interprior.data.motion_library import MotionFrame
 
 from . import goals
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
 
 GOAL_FAMILIES = ("snapshot", "partial", "trajectory", "contact")
-"""Which goals a task presents: a full snapshot, a random partial snapshot, a pelvis-hands-object path over the
-preview frames, or the body-object contacts at the snapshot frame."""
+"""Which goals a task presents: a full snapshot, a random partial snapshot, a path of the root, hands and object over
+the preview frames, or the body-object contacts at the snapshot frame."""
 
 
 class SparseGoal(CommandTerm):
@@ -40,11 +41,13 @@ class SparseGoal(CommandTerm):
         if unknown:
             raise ValueError(f"unknown goal families {sorted(unknown)}; known: {', '.join(GOAL_FAMILIES)}")
         count = cfg.preview_frames + 1
+        self.layout = goals.goal_layout(get_embodiment(env.cfg.embodiment))
+        """Where the components of the embodiment's goal frames sit."""
         self.snapshot_time = torch.zeros(self.num_envs, device=self.device)
         """(N,) clip time of the snapshot goal (s)."""
         self.family = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
         """(N,) index into :attr:`SparseGoalCfg.families` of each env's current goal."""
-        self.component_mask = torch.zeros(self.num_envs, count, goals.NUM_COMPONENTS, device=self.device)
+        self.component_mask = torch.zeros(self.num_envs, count, self.layout.num_components, device=self.device)
         """(N, G, C) components given per goal token; an all-zero row is an absent token."""
         self._generator = torch.Generator(device=self.device)
         self._generator.manual_seed((env.cfg.seed or 0) + 1)
@@ -86,12 +89,12 @@ class SparseGoal(CommandTerm):
     def tokens(self) -> torch.Tensor:
         """(N, G, 2F + 1) masked goal tokens with the time until each goal (s)."""
         time_to_goal = self.goal_times() - self.reference.times.unsqueeze(-1)
-        return goals.masked_goal_tokens(self.residuals(), self.component_mask, time_to_goal)
+        return self.layout.masked_goal_tokens(self.residuals(), self.component_mask, time_to_goal)
 
     def snapshot_error(self) -> torch.Tensor:
         """(N,) mean absolute residual over the snapshot's given features (m, rad or label)."""
         residual = self.residuals()[:, -1]
-        mask = goals.expand_mask(self.component_mask[:, -1])
+        mask = self.layout.expand_mask(self.component_mask[:, -1])
         return (residual.abs() * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)
 
     # Command term interface.
@@ -119,19 +122,20 @@ class SparseGoal(CommandTerm):
         self.snapshot_time[env_ids] = torch.minimum(self.reference.times[env_ids] + steps * self._env.step_dt, end)
         family = torch.randint(len(families), (count,), device=self.device, generator=self._generator)
         self.family[env_ids] = family
-        mask = torch.zeros(count, cfg.preview_frames + 1, goals.NUM_COMPONENTS, device=self.device)
+        layout = self.layout
+        mask = torch.zeros(count, cfg.preview_frames + 1, layout.num_components, device=self.device)
         for index, name in enumerate(families):
             rows = family == index
             if not rows.any():
                 continue
             if name == "snapshot":
-                mask[rows, -1] = goals.FULL_SNAPSHOT.to(self.device)
+                mask[rows, -1] = layout.full_snapshot.to(self.device)
             elif name == "partial":
-                mask[rows, -1] = goals.sample_partial_masks(int(rows.sum()), cfg.partial_keep_prob, self._generator).to(self.device)
+                mask[rows, -1] = layout.sample_partial_masks(int(rows.sum()), cfg.partial_keep_prob, self._generator).to(self.device)
             elif name == "trajectory":
-                mask[rows] = goals.TRAJECTORY.to(self.device)
+                mask[rows] = layout.trajectory.to(self.device)
             elif name == "contact":
-                mask[rows, -1] = goals.CONTACT_ONLY.to(self.device)
+                mask[rows, -1] = layout.contact_only.to(self.device)
         self.component_mask[env_ids] = mask
 
 

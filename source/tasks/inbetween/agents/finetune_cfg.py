@@ -19,3 +19,13 @@ class InbetweenFinetuneCfg(FinetuneRunnerCfg):
 class GetUpFinetuneCfg(FinetuneRunnerCfg):
     experiment_name = "interprior_get_up"
     num_task_tokens = len(TASK_INDEX)
+
+
+@configclass
+class InbetweenG1FinetuneCfg(InbetweenFinetuneCfg):
+    experiment_name = "interprior_inbetween_g1"
+
+
+@configclass
+class GetUpG1FinetuneCfg(GetUpFinetuneCfg):
+    experiment_name = "interprior_get_up_g1"
