@@ -5,9 +5,9 @@ An env-step is one control step: ``decimation`` physics steps of 1/120 s. The Is
 ceiling on this machine. Two raw figures are printed, both measured in the same run:
 
 * the standing scene: the scene MJCF with the humanoid in its standing keyframe under small random controls;
-* the task's states: with the MuJoCo C backend (``newton_mjc_cpu``), the physics steps of ``--steps`` further
-  env-steps of the task are recorded (every world's model, state and controls as the backend hands them to MuJoCo)
-  and stepped again by ``mujoco.rollout`` alone. This is the same model, states and contacts, so its ratio is the
+* the task's states: with the MuJoCo C backend (``newton_mjc_cpu``), the solver calls of ``--steps`` further env-steps
+  of the task are recorded (every world's model, state and controls as the backend hands them to MuJoCo) and their
+  physics steps stepped again by ``mujoco.rollout`` alone, as many per rollout call as the backend takes per call. This is the same model, states and contacts, so its ratio is the
   backend's overhead; humanoids that walk, fall and touch the object cost MuJoCo more than one standing still.
 
     python scripts/benchmark.py --num-envs 1 16 64 --steps 100
@@ -62,7 +62,8 @@ def isaaclab_env_steps_per_second(
 
 def replayed_env_steps_per_second(solver, step, steps: int, decimation: int) -> float:
     """Env-steps/s of raw MuJoCo stepping again, world by world, the physics steps that ``steps`` calls of ``step``
-    make ``solver`` (a :class:`~interprior.physics.SolverMuJoCoCpuWorlds`) take: same models, states and controls."""
+    make ``solver`` (a :class:`~interprior.physics.SolverMuJoCoCpuWorlds`) take: same models, states and controls,
+    held over each solver call's substeps."""
     import mujoco
     from mujoco import rollout
 
@@ -81,18 +82,21 @@ def replayed_env_steps_per_second(solver, step, steps: int, decimation: int) -> 
             step()
     finally:
         del solver.step  # the instance attribute hid the class's method
-    assert len(recorded) == steps * decimation, f"recorded {len(recorded)} physics steps, expected {steps * decimation}"
+    substeps = solver.substeps
+    physics_steps = len(recorded) * substeps
+    assert physics_steps == steps * decimation, f"recorded {physics_steps} physics steps, expected {steps * decimation}"
 
     models = list(solver.world_models)
     num_threads = os.cpu_count() or 1
     threads = [mujoco.MjData(models[0]) for _ in range(num_threads)]
-    final_state = np.empty((len(models), 1, recorded[0][0].shape[-1]))
-    sensordata = np.empty((len(models), 1, models[0].nsensordata))
+    final_state = np.empty((len(models), substeps, recorded[0][0].shape[-1]))
+    sensordata = np.empty((len(models), substeps, models[0].nsensordata))
+    held = [(state, np.repeat(controls[:, None], substeps, axis=1)) for state, controls in recorded]
     with rollout.Rollout(nthread=num_threads) as pool:
         start = time.perf_counter()
-        for state, controls in recorded:
+        for state, controls in held:
             pool.rollout(
-                models, threads, state, controls, control_spec=CONTROL_SPEC, nstep=1,
+                models, threads, state, controls, control_spec=CONTROL_SPEC, nstep=substeps,
                 state=final_state, sensordata=sensordata, skip_checks=True,
             )
         elapsed = time.perf_counter() - start

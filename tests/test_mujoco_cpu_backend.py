@@ -20,6 +20,7 @@ import torch
 
 from isaaclab_newton.physics import NewtonManager
 
+from interprior.physics import NewtonMujocoCpuManager
 from interprior.physics.mujoco_cpu_solver import (
     CONTROL_SPEC,
     SolverMuJoCoCpuWorlds,
@@ -229,9 +230,9 @@ def test_each_world_steps_its_own_randomized_object():
             np.testing.assert_allclose(stepped, per_world, rtol=1e-6, err_msg=name)
 
 
-def test_step_inputs_replayed_by_rollout_reproduce_each_physics_step():
+def test_step_inputs_replayed_by_rollout_reproduce_each_control_step():
     """The benchmark's raw ceiling steps the backend's recorded inputs again with ``mujoco.rollout`` alone; that must
-    be the very computation the backend does, contact-reporting steps included."""
+    be the very computation the backend does: one solver call per control step, its physics steps back to back."""
     num_envs = 4
     cfg = load_env_cfg("InterPrior-Track-v0", num_envs=num_envs, overrides=["physics=newton_mjc_cpu"])
     with open_env("InterPrior-Track-v0", num_envs=num_envs, env_cfg=cfg) as env:
@@ -253,13 +254,15 @@ def test_step_inputs_replayed_by_rollout_reproduce_each_physics_step():
         with pytest.raises(ValueError):
             state[0, 0] = 1.0  # the views are read-only
         models = list(solver.world_models)
-        qpos = state_slice(models[0], mujoco.mjtState.mjSTATE_FULLPHYSICS, mujoco.mjtState.mjSTATE_QPOS)
-        threads = [mujoco.MjData(models[0]) for _ in range(2)]
-        assert len(recorded) == 3 * PHYSICS_STEPS_PER_CONTROL_STEP
-        with rollout.Rollout(nthread=2) as pool:
-            for state, controls, stepped_qpos in recorded:
-                replayed, _ = pool.rollout(models, threads, state, controls, control_spec=CONTROL_SPEC, nstep=1)
-                np.testing.assert_allclose(replayed[:, 0, qpos], stepped_qpos, atol=1e-9)
+        substeps = solver.substeps
+    qpos = state_slice(models[0], mujoco.mjtState.mjSTATE_FULLPHYSICS, mujoco.mjtState.mjSTATE_QPOS)
+    threads = [mujoco.MjData(models[0]) for _ in range(2)]
+    assert len(recorded) == 3 and substeps == PHYSICS_STEPS_PER_CONTROL_STEP
+    with rollout.Rollout(nthread=2) as pool:
+        for state, controls, stepped_qpos in recorded:
+            held = np.repeat(controls[:, None], substeps, axis=1)
+            replayed, _ = pool.rollout(models, threads, state, held, control_spec=CONTROL_SPEC, nstep=substeps)
+            np.testing.assert_allclose(replayed[:, -1, qpos], stepped_qpos, atol=1e-9)
 
 
 CHAOTIC_ENVS = 16
@@ -334,37 +337,49 @@ def test_falls_and_tumbles_match_mujoco_warp_in_distribution(chaotic):
     np.testing.assert_allclose(cpu["box_force"], cpu["box_weight"], rtol=0.05)
 
 
-def contact_readings(contact_interval: int) -> tuple[int, np.ndarray, np.ndarray]:
-    """Scene on the MuJoCo C backend reporting contacts every ``contact_interval`` physics steps: the interval the
-    solver was built with, and the vertical contact forces (N) on the boxes (20, NUM_ENVS) and summed over the
-    humanoids' bodies (20, NUM_ENVS) after each of 20 env-steps of random actions, the even envs' boxes dropped."""
+def control_steps(one_solver_call: bool) -> dict[str, np.ndarray]:
+    """Scene on the MuJoCo C backend, its physics steps run one solver call per control step (the manager's default)
+    or one per physics step; after each of 20 env-steps of random actions, with the even envs' boxes dropped: the
+    humanoids' root positions (20, NUM_ENVS, 3), the boxes' heights (20, NUM_ENVS), the vertical contact forces (N)
+    on the boxes (20, NUM_ENVS) and summed over the humanoids' bodies (20, NUM_ENVS), and the solver's substeps."""
     cfg = load_env_cfg(TASK, num_envs=NUM_ENVS, overrides=["physics=newton_mjc_cpu"])
-    cfg.sim.physics.solver_cfg.contact_interval = contact_interval
     generator = torch.Generator().manual_seed(0)
-    with open_env(TASK, num_envs=NUM_ENVS, env_cfg=cfg) as env:
-        env.reset(seed=0)
-        box = env.scene["object"]
-        dropped = torch.arange(NUM_ENVS)[DROPPED]
-        pose = box.data.root_pose_w.torch[dropped].clone()
-        pose[:, 2] += DROP_HEIGHT
-        box.write_root_pose_to_sim_index(root_pose=pose, env_ids=dropped)
-        box_forces, humanoid_forces = [], []
-        for _ in range(20):
-            env.step(0.2 * torch.randn(NUM_ENVS, env.action_manager.total_action_dim, generator=generator))
-            box_forces.append(env.scene["object_contacts"].data.net_forces_w.torch[:, 0, 2].numpy().copy())
-            humanoid_forces.append(env.scene["humanoid_contacts"].data.net_forces_w.torch[..., 2].sum(-1).numpy().copy())
-        return NewtonManager._solver.contact_interval, np.stack(box_forces), np.stack(humanoid_forces)
+    steps_control_steps = NewtonMujocoCpuManager._steps_control_steps
+    if not one_solver_call:
+        NewtonMujocoCpuManager._steps_control_steps = classmethod(lambda cls: False)
+    try:
+        with open_env(TASK, num_envs=NUM_ENVS, env_cfg=cfg) as env:
+            env.reset(seed=0)
+            humanoid, box = env.scene["humanoid"], env.scene["object"]
+            dropped = torch.arange(NUM_ENVS)[DROPPED]
+            pose = box.data.root_pose_w.torch[dropped].clone()
+            pose[:, 2] += DROP_HEIGHT
+            box.write_root_pose_to_sim_index(root_pose=pose, env_ids=dropped)
+            readings = {"root": [], "box_height": [], "box_force": [], "humanoid_force": []}
+            for _ in range(20):
+                env.step(0.2 * torch.randn(NUM_ENVS, env.action_manager.total_action_dim, generator=generator))
+                readings["root"].append(humanoid.data.root_pos_w.torch.numpy().copy())
+                readings["box_height"].append(box.data.root_pos_w.torch[:, 2].numpy().copy())
+                readings["box_force"].append(env.scene["object_contacts"].data.net_forces_w.torch[:, 0, 2].numpy().copy())
+                forces = env.scene["humanoid_contacts"].data.net_forces_w.torch[..., 2].sum(-1)
+                readings["humanoid_force"].append(forces.numpy().copy())
+            substeps = NewtonManager._solver.substeps
+    finally:
+        NewtonMujocoCpuManager._steps_control_steps = steps_control_steps
+    return {name: np.stack(values) for name, values in readings.items()} | {"substeps": np.array(substeps)}
 
 
-def test_contacts_reported_once_per_control_step_read_as_after_every_physics_step():
-    """The preset reports contacts after the last physics step of each control step only; what the sensors read
-    after each env-step is the same as when contacts are reported after every physics step."""
-    interval, box_every_control_step, humanoid_every_control_step = contact_readings(PHYSICS_STEPS_PER_CONTROL_STEP)
-    assert interval == PHYSICS_STEPS_PER_CONTROL_STEP > 1
-    _, box_every_step, humanoid_every_step = contact_readings(1)
-    assert np.abs(box_every_step).max() > 1.0 and np.abs(box_every_step[3, DROPPED]).max() < 1e-3  # landings seen
-    np.testing.assert_allclose(box_every_control_step, box_every_step, rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(humanoid_every_control_step, humanoid_every_step, rtol=1e-5, atol=1e-4)
+def test_a_control_step_in_one_solver_call_matches_its_physics_steps_one_by_one():
+    """The manager hands the solver a whole control step (4 physics steps back to back); trajectories and the contact
+    sensors' readings after each env-step match stepping the physics steps one solver call at a time (the substeps
+    warm-start from each other, single calls start cold: solver tolerance, not more)."""
+    batched, single = control_steps(one_solver_call=True), control_steps(one_solver_call=False)
+    assert batched["substeps"] == PHYSICS_STEPS_PER_CONTROL_STEP and single["substeps"] == 1
+    assert np.abs(single["box_force"]).max() > 1.0 and np.abs(single["box_force"][3, DROPPED]).max() < 1e-3  # landings
+    np.testing.assert_allclose(batched["root"], single["root"], atol=1e-3)
+    np.testing.assert_allclose(batched["box_height"], single["box_height"], atol=1e-3)
+    np.testing.assert_allclose(batched["box_force"], single["box_force"], rtol=0.02, atol=0.5)
+    np.testing.assert_allclose(batched["humanoid_force"], single["humanoid_force"], rtol=0.02, atol=0.5)
 
 
 def test_mujoco_warnings_go_to_the_log_once_per_kind(tmp_path, monkeypatch, caplog):

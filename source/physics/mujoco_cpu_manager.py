@@ -4,6 +4,12 @@ Isaac Lab picks the physics manager from ``NewtonCfg.solver_cfg.class_type``, so
 ``NewtonCfg(solver_cfg=MujocoCpuSolverCfg(...))``. The manager is Newton's MuJoCo Warp manager with the solver swapped
 on a CPU device; on a CUDA device it keeps Newton's MuJoCo Warp solver (and CUDA graphs), which is faster there, so one
 preset serves both devices.
+
+With the MuJoCo C solver and only implicit actuators (MuJoCo's own PD drives: nothing to compute between physics
+steps), the manager takes over the env's decimation loop, as Newton does when it captures that loop in a CUDA graph:
+one ``sim.step()`` per control step, whose ``decimation x num_substeps`` physics steps the solver runs back to back.
+Isaac Lab's per-physics-step work (writing targets, Newton's state conversions, sensors, articulation data) then
+happens once per control step.
 """
 
 from __future__ import annotations
@@ -29,20 +35,48 @@ class NewtonMujocoCpuManager(NewtonMJWarpManager):
             return super()._create_solver(model, solver_cfg)
         kwargs = cls._filter_solver_kwargs(SolverMuJoCo, solver_cfg)
         kwargs.pop("ls_parallel", None)
-        return SolverMuJoCoCpuWorlds(
-            model, num_threads=solver_cfg.num_threads, contact_interval=solver_cfg.contact_interval, **kwargs
-        )
+        return SolverMuJoCoCpuWorlds(model, num_threads=solver_cfg.num_threads, **kwargs)
 
     @classmethod
-    def _update_sensors(cls, contacts) -> None:
-        """Newton's sensor update, with contact sensors updated only after physics steps that report contacts
-        (in between, their contacts and so their readings are the last report's)."""
-        solver = cls._solver
-        if not isinstance(solver, SolverMuJoCoCpuWorlds) or solver.reported_contacts:
-            super()._update_sensors(contacts)
+    def _steps_control_steps(cls) -> bool:
+        """Whether :meth:`step` advances a whole control step in one solver call: the MuJoCo C solver, and no
+        actuator adapter (every actuator implicit)."""
+        return isinstance(cls._solver, SolverMuJoCoCpuWorlds) and cls._adapter is None
+
+    @classmethod
+    def _is_all_graphable(cls) -> bool:
+        """Newton's test for running the decimation loop inside :meth:`step`, also true when
+        :meth:`_steps_control_steps`."""
+        return cls._steps_control_steps() or super()._is_all_graphable()
+
+    @classmethod
+    def set_decimation(cls, decimation: int) -> None:
+        """Newton's decimation setting; the MuJoCo C solver then runs ``decimation x num_substeps`` substeps per step
+        when the manager steps whole control steps, else ``num_substeps`` steps of one substep each."""
+        super().set_decimation(decimation)
+        if isinstance(cls._solver, SolverMuJoCoCpuWorlds):
+            cls._solver.substeps = cls._decimation * cls._num_substeps if cls._steps_control_steps() else 1
+
+    @classmethod
+    def _simulate_full(cls) -> None:
+        """A whole control step in one solver call when :meth:`_steps_control_steps` (the body forces, state-force and
+        post-actuator callbacks once, as they are constant over it), then sensors; Newton's loop otherwise."""
+        if not cls._steps_control_steps():
+            super()._simulate_full()
             return
-        for sensor in (*cls._newton_frame_transform_sensors, *cls._newton_imu_sensors):
-            sensor.update(cls.backend.state_0)
+        state = cls.backend.state_0  # MuJoCo managers step a single state in place
+        contacts = cls._contacts if cls._needs_collision_pipeline else None
+        cls._stage_body_forces()
+        cls._apply_staged_body_forces(state)
+        for callback in cls._state_force_callbacks:
+            callback(state)
+        for callback in cls._post_actuator_callbacks:
+            callback()
+        cls._step_solver(state, state, cls.backend.control, contacts, cls._solver_dt * cls._num_substeps * cls._decimation)
+        state.clear_forces()
+        for callback in cls._post_step_callbacks:
+            callback()
+        cls._update_sensors(contacts)
 
     @classmethod
     def _supports_cuda_graph_capture(cls) -> bool:
@@ -69,18 +103,10 @@ class MujocoCpuSolverCfg(MJWarpSolverCfg):
     num_threads: int | None = None
     """Threads that step the worlds; ``None`` uses every core."""
 
-    contact_interval: int = 1
-    """Report contacts to the contact sensors after every this many physics steps: the env's decimation when its
-    contact sensors keep no history (they are read once per control step); 1 reports after every step."""
 
-
-def mujoco_cpu_physics(mjwarp: NewtonCfg, num_threads: int | None = None, contact_interval: int = 1) -> NewtonCfg:
-    """``mjwarp``'s Newton settings and MuJoCo options, with every world stepped by MuJoCo C on ``num_threads`` and
-    contacts reported every ``contact_interval`` physics steps."""
+def mujoco_cpu_physics(mjwarp: NewtonCfg, num_threads: int | None = None) -> NewtonCfg:
+    """``mjwarp``'s Newton settings and MuJoCo options, with every world stepped by MuJoCo C on ``num_threads``."""
     options = mjwarp.solver_cfg.to_dict()
     for metadata in ("class_type", "solver_type"):
         options.pop(metadata)
-    return mjwarp.replace(
-        solver_cfg=MujocoCpuSolverCfg(**options, num_threads=num_threads, contact_interval=contact_interval),
-        class_type=None,
-    )
+    return mjwarp.replace(solver_cfg=MujocoCpuSolverCfg(**options, num_threads=num_threads), class_type=None)

@@ -3,30 +3,28 @@
 Newton converts one template world to an ``MjModel`` and all worlds to a MuJoCo Warp model and data. This solver keeps
 both, but never steps MuJoCo Warp: its per-world data arrays (``qpos``, ``qvel``, ``ctrl``, ``qfrc_applied``,
 ``xfrc_applied``, shape ``(num_worlds, n)``) are only the exchange buffers that Newton's own conversion kernels read
-and write. One physics step is:
+and write. One :meth:`~SolverMuJoCoCpuWorlds.step` is:
 
 1. Newton kernels write the Newton state and control (PD targets, joint and body forces) into those buffers;
 2. the buffers are packed into MuJoCo state and control vectors (numpy, all worlds at once);
-3. ``mujoco.rollout`` steps every world once with ``mj_step`` on its persistent thread pool (GIL released), or, on
-   a step that reports contacts, the solver's own threads do (see below);
+3. the solver's threads step every world :attr:`~SolverMuJoCoCpuWorlds.substeps` times with ``mj_step`` (the GIL is
+   released), its inputs held, and read the world's contacts right after its last substep;
 4. the new ``qpos``/``qvel`` go back into the buffers and Newton kernels write them, and forward kinematics, to the
    Newton state.
 
-Contacts: ``rollout`` keeps no per-world contact data, so every ``contact_interval``-th physics step (the env's
-decimation: contact sensors without history are read once per control step) is stepped world by world with
-``mj_step`` on the pool's threads instead, and each world's contacts are read from its data right after the step.
-:meth:`SolverMuJoCoCpuWorlds.update_contacts` (called after every physics step when the scene has contact sensors)
-reports them in Newton's format, as Newton's own MuJoCo Warp conversion does; the calls in between leave the last
-report in place.
+Its manager (:mod:`.mujoco_cpu_manager`) hands the solver a whole control step at once (the env's decimation times
+Newton's substeps), so the exchange with Newton and Isaac Lab happens once per control step, not once per physics
+step. :meth:`SolverMuJoCoCpuWorlds.update_contacts` reports the contacts in Newton's format, as Newton's own MuJoCo
+Warp conversion does.
 
 Model properties: every world steps its own copy of the template ``MjModel``. Whenever Newton updates the MuJoCo Warp
 model (``notify_model_changed``: object switches, mass, inertia and friction randomization), the rows that changed are
-copied into the worlds' copies, the bounds the broadphase reads (``geom_aabb``, the body's ``bvh_aabb``) follow
-resized primitive geoms and moved geom and inertial frames, and the derived constants (``mj_setConst``) are
-recomputed by MuJoCo C for the worlds that changed, in place of MuJoCo Warp's ``set_const_0`` (a kernel launch per
-dof: 0.3 s per reset on a CPU).
+copied into the worlds' copies before the next step (once, however many changes were notified), the bounds the
+broadphase reads (``geom_aabb``, the body's ``bvh_aabb``) follow resized primitive geoms and moved geom and inertial
+frames, and the derived constants (``mj_setConst``) are recomputed by MuJoCo C for the worlds that changed, in place
+of MuJoCo Warp's ``set_const_0`` (a kernel launch per dof: 0.3 s per reset on a CPU).
 
-Limits: the solver is cold-started every step (``rollout`` does not return ``qacc_warmstart``); a resized mesh geom
+Limits: each step starts cold (zero ``qacc_warmstart``; its substeps warm-start from each other); a resized mesh geom
 keeps its compiled bounds (primitive geoms and moved frames are refreshed); global options (``opt``: gravity, wind)
 are the template's and are not mirrored.
 """
@@ -41,7 +39,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import mujoco
 import numpy as np
-from mujoco import rollout
 from newton import Contacts, Control, Model, ModelFlags, State
 from newton.solvers import SolverMuJoCo
 
@@ -62,12 +59,12 @@ def log_mujoco_warning(text: str) -> None:
     logger.log(level, "MuJoCo: %s", text.strip())
 
 INITIAL_STATE_SPEC = int(mujoco.mjtState.mjSTATE_FULLPHYSICS)
-"""State components ``rollout`` restores before stepping (its fixed initial-state spec)."""
+"""State components set before stepping (``mujoco.rollout``'s fixed initial-state spec, so a rollout can replay it)."""
 
 CONTROL_SPEC = int(
     mujoco.mjtState.mjSTATE_CTRL | mujoco.mjtState.mjSTATE_QFRC_APPLIED | mujoco.mjtState.mjSTATE_XFRC_APPLIED
 )
-"""Inputs handed to ``rollout`` per step: actuator controls, joint forces and body wrenches."""
+"""Inputs held over a step's substeps: actuator controls, joint forces and body wrenches."""
 
 ORIGIN_FIELDS = frozenset({"qpos0", "qpos_spring"})
 """MuJoCo Warp model fields that hold each env's origin (free joints' reference poses); not mirrored, since MuJoCo C
@@ -94,18 +91,15 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
 
     Args:
         model: The Newton model (any number of identical worlds).
-        num_threads: Threads of the stepping pool; ``None`` uses every core.
-        contact_interval: Report contacts after every this many physics steps (counted from construction).
+        num_threads: Threads that step the worlds; ``None`` uses every core.
         **kwargs: Passed to :class:`SolverMuJoCo`, which builds one MuJoCo Warp world per Newton world.
     """
 
-    def __init__(self, model: Model, *, num_threads: int | None = None, contact_interval: int = 1, **kwargs):
+    def __init__(self, model: Model, *, num_threads: int | None = None, **kwargs):
         if kwargs.pop("use_mujoco_cpu", False):
             raise ValueError("SolverMuJoCoCpuWorlds: use_mujoco_cpu must be False; this solver steps MuJoCo C itself")
-        if contact_interval < 1:
-            raise ValueError(f"SolverMuJoCoCpuWorlds: contact_interval must be at least 1, got {contact_interval}")
-        self.contact_interval = contact_interval
-        """Physics steps between two contact reports (1: after every step)."""
+        self.substeps = 1
+        """MuJoCo steps per :meth:`step`, each of ``dt / substeps``, with the step's inputs held (the manager sets it)."""
         self._world_models: list[mujoco.MjModel] = []
         super().__init__(model, separate_worlds=True, use_mujoco_cpu=False, **kwargs)
         num_worlds = self.mjw_data.nworld
@@ -125,18 +119,18 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         self._constants_stale = False
         """Whether Newton asked for the qpos0-dependent constants since the last mirror (see
         :meth:`_set_const_0_with_physical_meaninertia`)."""
+        self._model_changed = False
+        """Whether Newton changed the MuJoCo Warp model since the last mirror."""
         self._mirror_world_models()
 
         num_threads = num_threads or os.cpu_count() or 1
-        self._pool = rollout.Rollout(nthread=num_threads)
         self._thread_data = [mujoco.MjData(self.mj_model) for _ in range(num_threads)]
 
         template_state = np.empty(mujoco.mj_stateSize(self.mj_model, INITIAL_STATE_SPEC))
         mujoco.mj_getState(self.mj_model, self.mj_data, template_state, INITIAL_STATE_SPEC)
         self._initial_state = np.tile(template_state, (num_worlds, 1))
-        self._controls = np.zeros((num_worlds, 1, mujoco.mj_stateSize(self.mj_model, CONTROL_SPEC)))
-        self._final_state = np.empty((num_worlds, 1, template_state.size))
-        self._final_sensordata = np.empty((num_worlds, 1, self.mj_model.nsensordata))
+        self._controls = np.zeros((num_worlds, mujoco.mj_stateSize(self.mj_model, CONTROL_SPEC)))
+        self._final_state = np.empty((num_worlds, template_state.size))
         self._qpos = state_slice(self.mj_model, INITIAL_STATE_SPEC, mujoco.mjtState.mjSTATE_QPOS)
         self._qvel = state_slice(self.mj_model, INITIAL_STATE_SPEC, mujoco.mjtState.mjSTATE_QVEL)
         self._ctrl = state_slice(self.mj_model, CONTROL_SPEC, mujoco.mjtState.mjSTATE_CTRL)
@@ -147,18 +141,20 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         """(num_worlds, ngeom) Newton shape id of each MuJoCo geom per world (-1: none)."""
         self._warned_contacts = False
         self._stepped_contacts: list[dict[str, np.ndarray]] = []
-        """Per world with contacts, the contacts of its last contact-reporting step (:meth:`_step_world_chunk`)."""
+        """Per world with contacts, the contacts of its last substep (:meth:`_step_world_chunk`)."""
 
     @property
     def world_models(self) -> tuple[mujoco.MjModel, ...]:
-        """The ``MjModel`` each world steps (read them; Newton's model is where properties are changed)."""
+        """The ``MjModel`` each world steps, with Newton's changes so far (read them; Newton's model is where properties
+        are changed)."""
+        self._apply_model_changes()
         return tuple(self._world_models)
 
     @property
     def step_inputs(self) -> tuple[np.ndarray, np.ndarray]:
         """What the last :meth:`step` handed MuJoCo, for replaying it: (num_worlds, n_state) every world's state
-        (:data:`INITIAL_STATE_SPEC`) and (num_worlds, 1, n_control) its inputs (:data:`CONTROL_SPEC`), as read-only
-        views that the next step overwrites."""
+        (:data:`INITIAL_STATE_SPEC`) and (num_worlds, n_control) its inputs (:data:`CONTROL_SPEC`), held for
+        :attr:`substeps` steps, as read-only views that the next step overwrites."""
         state, controls = self._initial_state.view(), self._controls.view()
         state.flags.writeable = controls.flags.writeable = False
         return state, controls
@@ -228,40 +224,36 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         self._map_world_chunks(set_constants)
 
     def notify_model_changed(self, flags: ModelFlags | int) -> None:
-        """Let Newton update the MuJoCo Warp model, mirror it into the worlds' ``MjModel`` and recompute the changed
-        worlds' constants if Newton asked for them."""
+        """Let Newton update the MuJoCo Warp model; the worlds' ``MjModel`` follow before the next step."""
         super().notify_model_changed(flags)
-        if self._world_models:
-            changed = self._mirror_world_models()
-            if self._constants_stale:
-                self._set_world_constants(changed)
-                self._constants_stale = False
+        self._model_changed = True
+
+    def _apply_model_changes(self) -> None:
+        """Mirror Newton's model changes into the worlds' ``MjModel`` and recompute the changed worlds' constants if
+        Newton asked for them."""
+        if not (self._model_changed and self._world_models):
+            return
+        changed = self._mirror_world_models()
+        if self._constants_stale:
+            self._set_world_constants(changed)
+            self._constants_stale = False
+        self._model_changed = False
 
     def step(self, state_in: State, state_out: State, control: Control, contacts: Contacts, dt: float) -> None:
-        """Advance every world by ``dt`` seconds with one ``mj_step`` each, reading and writing Newton state."""
+        """Advance every world by ``dt`` seconds with :attr:`substeps` ``mj_step`` calls each, reading and writing
+        Newton state."""
+        self._apply_model_changes()
         self._apply_mjc_control(self.model, state_in, control, self.mjw_data)
         self._update_mjc_data(self.mjw_data, self.model, state_in)
-        if dt != self._timestep:
+        timestep = dt / self.substeps
+        if timestep != self._timestep:
             for world_model in self._world_models:
-                world_model.opt.timestep = dt
-            self._timestep = dt
+                world_model.opt.timestep = timestep
+            self._timestep = timestep
         self._pack_inputs()
-        if (self._step + 1) % self.contact_interval == 0:
-            self._stepped_contacts = self._step_worlds_with_contacts()
-        else:
-            self._pool.rollout(
-                self._world_models,
-                self._thread_data,
-                self._initial_state,
-                self._controls,
-                control_spec=CONTROL_SPEC,
-                nstep=1,
-                state=self._final_state,
-                sensordata=self._final_sensordata,
-                skip_checks=True,
-            )
-        self.mjw_data.qpos.numpy()[:] = self._final_state[:, 0, self._qpos]
-        self.mjw_data.qvel.numpy()[:] = self._final_state[:, 0, self._qvel]
+        self._stepped_contacts = [found for chunk in self._map_world_chunks(self._step_world_chunk) for found in chunk]
+        self.mjw_data.qpos.numpy()[:] = self._final_state[:, self._qpos]
+        self.mjw_data.qvel.numpy()[:] = self._final_state[:, self._qvel]
         self._update_newton_state(self.model, state_out, self.mjw_data, state_prev=state_in)
         self._step += 1
 
@@ -270,7 +262,7 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         data = self.mjw_data
         self._initial_state[:, self._qpos] = data.qpos.numpy()
         self._initial_state[:, self._qvel] = data.qvel.numpy()
-        controls = self._controls[:, 0]
+        controls = self._controls
         controls[:, self._ctrl] = data.ctrl.numpy()
         controls[:, self._qfrc] = data.qfrc_applied.numpy()
         controls[:, self._xfrc] = data.xfrc_applied.numpy().reshape(data.nworld, -1)
@@ -281,17 +273,9 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         chunks = np.array_split(np.arange(len(self._world_models)), len(self._thread_data))
         return list(self._threads.map(work, chunks, self._thread_data))
 
-    @property
-    def reported_contacts(self) -> bool:
-        """Whether the last physics step reported contacts (every ``contact_interval``-th step does)."""
-        return self._step % self.contact_interval == 0
-
     def update_contacts(self, contacts: Contacts, state: State | None = None) -> None:
-        """Write every world's contacts of its last physics step into ``contacts`` (what contact sensors read):
-        the pair of Newton shapes, the normal, the contact points in the bodies' frames and the force on shape 0.
-        Between every ``contact_interval``-th physics step ``contacts`` keeps its last report."""
-        if not self.reported_contacts:
-            return
+        """Write every world's contacts of its last substep into ``contacts`` (what contact sensors read): the pair of
+        Newton shapes, the normal, the contact points in the bodies' frames and the force on shape 0."""
         found = self._merge_contacts(self._stepped_contacts)
         count = len(found["shape0"])
         if count > contacts.rigid_contact_max:
@@ -351,22 +335,19 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
             "force": force.astype(np.float32),
         }
 
-    def _step_worlds_with_contacts(self) -> list[dict[str, np.ndarray]]:
-        """Step every world once with ``mj_step`` on the stepping threads, as ``rollout`` would (same inputs, zero
-        warmstart), writing the final states; returns the contacts of the worlds that have any."""
-        return [found for chunk in self._map_world_chunks(self._step_world_chunk) for found in chunk]
-
     def _step_world_chunk(self, worlds: np.ndarray, data: mujoco.MjData) -> list[dict[str, np.ndarray]]:
-        """Step each world of ``worlds`` in ``data`` and read, per world that has contacts, their geometry,
-        constraint rows and forces (MuJoCo computes contacts and bodies' poses at the state the step starts from)."""
+        """Step each world of ``worlds`` :attr:`substeps` times in ``data``, as ``mujoco.rollout`` would (same inputs
+        held, zero warmstart at the start), writing its final state, and read, per world that has contacts, their
+        geometry, constraint rows and forces (MuJoCo computes contacts and bodies' poses at the state the last
+        substep starts from)."""
         found = []
         for world in worlds:
             model = self._world_models[world]
             mujoco.mj_setState(model, data, self._initial_state[world], INITIAL_STATE_SPEC)
-            mujoco.mj_setState(model, data, self._controls[world, 0], CONTROL_SPEC)
+            mujoco.mj_setState(model, data, self._controls[world], CONTROL_SPEC)
             data.qacc_warmstart[:] = 0.0
-            mujoco.mj_step(model, data)
-            mujoco.mj_getState(model, data, self._final_state[world, 0], INITIAL_STATE_SPEC)
+            mujoco.mj_step(model, data, self.substeps)
+            mujoco.mj_getState(model, data, self._final_state[world], INITIAL_STATE_SPEC)
             if data.ncon == 0:
                 continue
             contact = data.contact
@@ -388,8 +369,7 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         return found
 
     def close(self) -> None:
-        """Stop the stepping and contact threads."""
-        self._pool.close()
+        """Stop the stepping threads."""
         self._threads.shutdown()
 
 

@@ -17,8 +17,8 @@ from isaaclab_tasks.utils import PresetCfg
 from interprior.physics import mujoco_cpu_physics
 
 PHYSICS_STEPS_PER_CONTROL_STEP = 4
-"""The HOI tasks' decimation: 120 Hz physics under 30 Hz control. Contact sensors (no history) are read once per
-control step, so the MuJoCo C backend reports contacts after every 4th physics step."""
+"""The HOI tasks' decimation: 120 Hz physics under 30 Hz control (the MuJoCo C backend runs the 4 physics steps of a
+control step in one solver call)."""
 
 
 @configclass
@@ -37,6 +37,6 @@ class HoiPhysicsCfg(PresetCfg):
         debug_mode=False,
         use_cuda_graph=True,
     )
-    newton_mjc_cpu: NewtonCfg = mujoco_cpu_physics(newton_mjwarp, contact_interval=PHYSICS_STEPS_PER_CONTROL_STEP)
+    newton_mjc_cpu: NewtonCfg = mujoco_cpu_physics(newton_mjwarp)
     physx: PhysxCfg = PhysxCfg()
     default: NewtonCfg = newton_mjc_cpu
