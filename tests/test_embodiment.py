@@ -13,8 +13,8 @@ from interprior.data import BUNDLED_DATASET
 from interprior.data.clip import ClipFormatError, load_clip, save_clip
 from interprior.data.formats import SourceFormatError, convert_holosoma, convert_path
 from interprior.data.generator.posture import joint_limits
-from interprior.data.kinematics import forward_kinematics
-from interprior.data.retarget import BODY_MAPS, lowest_foot_point, retarget_clip
+from interprior.data.kinematics import forward_kinematics, lowest_foot_point
+from interprior.data.retarget import BODY_MAPS, retarget_clip
 
 REPO = Path(__file__).resolve().parents[1]
 G1_SAMPLE = REPO / "data" / "samples" / "g1" / "sub3_largebox_003.npz"
@@ -139,7 +139,7 @@ def test_a_retargeted_clip_keeps_the_g1_within_its_joint_limits(retargeted):
 def test_a_retargeted_clip_keeps_the_g1_feet_on_the_ground_where_the_human_feet_are(retargeted):
     human, clip = retargeted
     for human_foot, foot in zip(("L_Ankle", "R_Ankle"), BODY_MAPS["g1"].feet):
-        height = lowest_foot_point(G1, (foot,), clip.root_pos, clip.root_quat, clip.joint_pos)
+        height = lowest_foot_point(clip.root_pos, clip.root_quat, clip.joint_pos, G1, (foot,))
         on_ground = human.contact_ground[:, SMPL.body_index(human_foot)] == 1
         assert on_ground.sum() > 20, "the human walks: each foot is on the ground for a while"
         assert height.min() > -FOOT_TOLERANCE, f"{foot} goes {-height.min():.3f} m into the ground"
@@ -165,7 +165,7 @@ def test_the_real_holosoma_clip_poses_the_menagerie_g1_as_holosoma_posed_its_g1(
     assert clip.embodiment == "g1" and clip.object_name == "box_large" and clip.num_frames == 195  # 6.5 s at 30 Hz
     lower, upper = G1.mujoco_model().jnt_range[1:].T
     assert ((clip.joint_pos >= lower - 1e-3) & (clip.joint_pos <= upper + 1e-3)).all()
-    height = lowest_foot_point(G1, BODY_MAPS["g1"].feet, clip.root_pos, clip.root_quat, clip.joint_pos)
+    height = lowest_foot_point(clip.root_pos, clip.root_quat, clip.joint_pos, G1, BODY_MAPS["g1"].feet)
     assert np.abs(height).max() < FOOT_TOLERANCE, "holosoma's clip keeps a foot on the ground throughout"
 
 

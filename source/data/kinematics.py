@@ -58,6 +58,45 @@ def forward_kinematics(
     return body_pos.astype(np.float32), body_quat.astype(np.float32)
 
 
+def lowest_foot_point(
+    root_pos: np.ndarray, root_quat: np.ndarray, joint_pos: np.ndarray, embodiment: Embodiment = SMPL,
+    feet: tuple[str, ...] | None = None,
+) -> np.ndarray:
+    """(T,) height of the lowest point of the feet's collision geoms in each frame (m).
+
+    Args:
+        root_pos: (T, 3) pelvis position (m).
+        root_quat: (T, 4) pelvis orientation (x, y, z, w).
+        joint_pos: (T, J) hinge angles (rad).
+        embodiment: Whose kinematic tree and geoms.
+        feet: Bodies whose geoms count; the embodiment's ``foot_bodies`` by default.
+
+    Spheres and boxes are exact; other geoms are bounded by their bounding spheres.
+    """
+    feet = embodiment.foot_bodies if feet is None else feet
+    model = kinematic_model(embodiment)
+    data = mujoco.MjData(model)
+    bodies = [embodiment.body_index(foot) + 1 for foot in feet]
+    colliding = (model.geom_contype | model.geom_conaffinity) != 0
+    geoms = np.flatnonzero(np.isin(model.geom_bodyid, bodies) & colliding)
+    lowest = np.empty(len(root_pos))
+    for t in range(len(root_pos)):
+        data.qpos[:3], data.qpos[3:7], data.qpos[7:] = root_pos[t], np.roll(root_quat[t], 1), joint_pos[t]
+        mujoco.mj_kinematics(model, data)
+        heights = []
+        for geom in geoms:
+            centre = data.geom_xpos[geom]
+            if model.geom_type[geom] == mujoco.mjtGeom.mjGEOM_BOX:
+                rotation = data.geom_xmat[geom].reshape(3, 3)
+                heights.append(centre[2] - np.abs(rotation[2] * model.geom_size[geom]).sum())
+            elif model.geom_type[geom] == mujoco.mjtGeom.mjGEOM_SPHERE:
+                heights.append(centre[2] - model.geom_size[geom, 0])
+            else:
+                heights.append(centre[2] - model.geom_rbound[geom])
+        lowest[t] = min(heights)
+    return lowest
+
+
 def linear_velocity(pos: np.ndarray, fps: float) -> np.ndarray:
     """(T, ..., 3) velocities (m/s) of positions ``pos`` (T, ..., 3) sampled at ``fps``, by central differences."""
     return np.gradient(np.asarray(pos, dtype=np.float64), 1.0 / fps, axis=0).astype(np.float32)

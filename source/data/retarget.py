@@ -18,7 +18,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import mujoco
 import numpy as np
 from scipy.spatial.transform import Rotation
 
@@ -26,7 +25,7 @@ from ..assets.embodiment import SMPL, Embodiment, get_embodiment
 from .clip import Clip, ClipFormatError, load_clip, save_clip
 from .formats.convert import ConversionReport
 from .generator.ik import BodyTarget, solve
-from .kinematics import forward_kinematics, kinematic_model, make_clip
+from .kinematics import forward_kinematics, kinematic_model, lowest_foot_point, make_clip
 
 
 @dataclass(frozen=True)
@@ -86,35 +85,6 @@ def leg_length(embodiment: Embodiment, foot: str) -> float:
     return float(positions[0, 2] - positions[embodiment.body_index(foot), 2])
 
 
-def lowest_foot_point(
-    embodiment: Embodiment, feet: tuple[str, ...], root_pos: np.ndarray, root_quat: np.ndarray, joint_pos: np.ndarray
-) -> np.ndarray:
-    """(T,) height of the lowest point of the ``feet`` bodies' collision geoms in each frame (m), for root positions
-    (T, 3), orientations (T, 4, xyzw) and hinge angles (T, J). Spheres and boxes are exact, other geoms are bounded
-    by their bounding spheres."""
-    model = kinematic_model(embodiment)
-    data = mujoco.MjData(model)
-    bodies = [embodiment.body_index(foot) + 1 for foot in feet]
-    colliding = (model.geom_contype | model.geom_conaffinity) != 0
-    geoms = np.flatnonzero(np.isin(model.geom_bodyid, bodies) & colliding)
-    lowest = np.empty(len(root_pos))
-    for t in range(len(root_pos)):
-        data.qpos[:3], data.qpos[3:7], data.qpos[7:] = root_pos[t], np.roll(root_quat[t], 1), joint_pos[t]
-        mujoco.mj_kinematics(model, data)
-        heights = []
-        for geom in geoms:
-            centre = data.geom_xpos[geom]
-            if model.geom_type[geom] == mujoco.mjtGeom.mjGEOM_BOX:
-                rotation = data.geom_xmat[geom].reshape(3, 3)
-                heights.append(centre[2] - np.abs(rotation[2] * model.geom_size[geom]).sum())
-            elif model.geom_type[geom] == mujoco.mjtGeom.mjGEOM_SPHERE:
-                heights.append(centre[2] - model.geom_size[geom, 0])
-            else:
-                heights.append(centre[2] - model.geom_rbound[geom])
-        lowest[t] = min(heights)
-    return lowest
-
-
 def retarget_clip(clip: Clip, embodiment: str, iterations: int = 10) -> Clip:
     """``clip`` (our humanoid's) on ``embodiment``: scaled positions, IK within joint limits, grounded feet.
 
@@ -155,7 +125,7 @@ def retarget_clip(clip: Clip, embodiment: str, iterations: int = 10) -> Clip:
             posture=posture, iterations=iterations * (4 if t == 0 else 1), embodiment=target,
         )  # fmt: skip
         joint_pos[t] = q
-    root_pos[:, 2] -= lowest_foot_point(target, mapping.feet, root_pos, clip.root_quat, joint_pos).min()
+    root_pos[:, 2] -= lowest_foot_point(root_pos, clip.root_quat, joint_pos, target, mapping.feet).min()
     object_pos = clip.object_pos * np.array([scale, scale, 1.0])
     return make_clip(
         fps=clip.fps,

@@ -5,7 +5,8 @@ frames are world-aligned at zero angles, quaternions ``(w, x, y, z)``) is retarg
 of each mocap body onto the corresponding body of ours. The legs and the spine share the rest pose; the arms hang down
 in the mocap rest pose but stretch sideways in ours, so each arm frame carries a constant 90 degree offset. One gait
 cycle is cut out of the clip and replayed; the root translation is recomputed on our skeleton by keeping the stance
-foot where it landed, so feet do not slide even though our legs are shorter and the heading turns.
+foot where it landed, so feet do not slide even though our legs are shorter and the heading turns, and the root
+height by keeping the feet's lowest box corner on the ground.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from scipy.spatial.transform import Rotation
 import isaaclab_tasks
 
 from ...assets.skeleton import BODY_NAMES, JOINT_NAMES
-from ..kinematics import forward_kinematics
+from ..kinematics import forward_kinematics, lowest_foot_point
 from .posture import clip_to_limits
 
 WALK_MOCAP = Path(isaaclab_tasks.__file__).parent / "contrib" / "humanoid_amp" / "motions" / "humanoid_walk.npz"
@@ -146,11 +147,12 @@ def foot_points(root_quat: np.ndarray, joint_pos: np.ndarray) -> np.ndarray:
 
 
 def plant_root(root_quat: np.ndarray, joint_pos: np.ndarray, start_xy: np.ndarray) -> np.ndarray:
-    """Root positions (T, 3) that keep the lowest foot point fixed on the ground.
+    """Root positions (T, 3) that keep the stance foot fixed on the ground.
 
-    Each frame the foot origin lowest above its sole (:data:`FOOT_POINT_HEIGHT`) is the stance point; the root
-    moves horizontally so that this point does not move since the previous frame, and vertically so that the sole
-    under it touches the ground.
+    Horizontally, each frame the foot origin lowest above its sole (:data:`FOOT_POINT_HEIGHT`) is the stance point,
+    and the root moves so that this point does not move since the previous frame. Vertically, the lowest corner of
+    the feet's collision boxes touches the ground, so a heel strike or a toe-off rolls the foot over its edge
+    instead of sinking it in.
 
     Args:
         root_quat: (T, 4) pelvis orientations (x, y, z, w), heading included.
@@ -158,12 +160,11 @@ def plant_root(root_quat: np.ndarray, joint_pos: np.ndarray, start_xy: np.ndarra
         start_xy: (2,) root position on the ground at the first frame (m).
     """
     points = foot_points(root_quat, joint_pos)
-    clearance = points[..., 2] - FOOT_POINT_HEIGHT
-    stance = np.argmin(clearance, axis=1)
+    stance = np.argmin(points[..., 2] - FOOT_POINT_HEIGHT, axis=1)
     root = np.zeros((len(points), 3))
     root[0, :2] = start_xy
     for t in range(1, len(points)):
         s = stance[t]
         root[t, :2] = root[t - 1, :2] + points[t - 1, s, :2] - points[t, s, :2]
-    root[:, 2] = -clearance[np.arange(len(points)), stance]
+    root[:, 2] = -lowest_foot_point(np.zeros((len(points), 3)), root_quat, joint_pos)
     return root

@@ -15,6 +15,7 @@ from ...assets.skeleton import BODY_NAMES, JOINT_NAMES
 from .ik import body_frames, joint_indices
 from .locomotion import FOOT_POINT_HEIGHT, SOLE_DEPTH, foot_points, gait_cycle, plant_root, yaw_rotation
 from .plan import Plan
+from .posture import humanoid_model
 
 FPS = 30.0
 """Frame rate of generated clips (Hz)."""
@@ -29,6 +30,9 @@ TORSO_PITCH = joint_indices(("Torso", "Spine", "Chest"))[1::3]
 """Indices of the forward-bending hinges of the spine (``*_y``)."""
 
 HIP_INDEX = {"L": joint_indices(("L_Hip",)), "R": joint_indices(("R_Hip",))}
+
+TOE_INDEX = (joint_indices(("L_Toe",)), joint_indices(("R_Toe",)))
+"""Indices of the left and right toe hinges (x, y, z)."""
 
 
 def smoothstep(s: np.ndarray) -> np.ndarray:
@@ -145,6 +149,36 @@ def feet_poses(root_pos: np.ndarray, root_quat: np.ndarray, joints: np.ndarray) 
     return out
 
 
+@lru_cache(maxsize=1)
+def _foot_geometry() -> tuple[np.ndarray, ...]:
+    """The left foot's collision boxes (the right one mirrors them; they are symmetric in y), in metres:
+    ``(heel_centre, heel_half, toe_origin, toe_centre, toe_half)``, each (3,), the heel box in the ankle frame and the
+    toe box in the toe frame, whose origin sits at ``toe_origin`` in the ankle frame."""
+    model = humanoid_model()
+    ankle, toe = BODY_NAMES.index("L_Ankle") + 1, BODY_NAMES.index("L_Toe") + 1
+    heel_geom = int(np.flatnonzero(model.geom_bodyid == ankle)[0])
+    toe_geom = int(np.flatnonzero(model.geom_bodyid == toe)[0])
+    return (model.geom_pos[heel_geom].copy(), model.geom_size[heel_geom].copy(), model.body_pos[toe].copy(),
+            model.geom_pos[toe_geom].copy(), model.geom_size[toe_geom].copy())  # fmt: skip
+
+
+def ankle_clearance(foot_quat: np.ndarray, toe_angles: np.ndarray) -> np.ndarray:
+    """(N,) height of the ankle origin above the lowest corner of the foot's boxes (m); :data:`SOLE_DEPTH` for a flat
+    foot with straight toes.
+
+    Args:
+        foot_quat: (N, 4) ankle orientations (x, y, z, w).
+        toe_angles: (N, 3) toe hinge angles (rad).
+    """
+    heel_centre, heel_half, toe_origin, toe_centre, toe_half = _foot_geometry()
+    ankle = Rotation.from_quat(foot_quat)
+    toe = ankle * Rotation.from_euler("XYZ", toe_angles)
+    up_heel, up_toe = ankle.as_matrix()[:, 2], toe.as_matrix()[:, 2]  # rows: world z in each frame
+    heel_low = up_heel @ heel_centre - np.abs(up_heel * heel_half).sum(-1)
+    toe_low = up_heel @ toe_origin + up_toe @ toe_centre - np.abs(up_toe * toe_half).sum(-1)
+    return -np.minimum(heel_low, toe_low)
+
+
 def stance_feet(center: np.ndarray, yaw: float) -> np.ndarray:
     """(2, 7) flat left and right ankle poses of a stand centred at ``center`` (2,) facing ``yaw`` (rad)."""
     rot = Rotation.from_rotvec([0.0, 0.0, yaw])
@@ -180,13 +214,23 @@ def step(
     root_quat = Slerp([0, 1], Rotation.from_quat([start[1], end_root[1]]))(w[:, 0]).as_quat()
     joints = (1 - w) * start[2] + w * end_joints
     feet = np.zeros((num_frames, 2, 7))
+    gaps = np.zeros((num_frames, 2))
     for i in range(2):
-        feet[:, i, :3] = (1 - w) * feet_start[i, :3] + w * feet_end[i, :3]
-        moved = np.linalg.norm(feet_end[i, :3] - feet_start[i, :3]) > 0.02
-        feet[:, i, 2] += lift * np.sin(np.pi * s) * moved
         feet[:, i, 3:] = Slerp([0, 1], Rotation.from_quat(feet_start[i:i + 1, 3:].tolist() + [feet_end[i, 3:]]))(
             w[:, 0]
         ).as_quat()
+        feet[:, i, :2] = (1 - w) * feet_start[i, :2] + w * feet_end[i, :2]
+        # the foot's lowest corner, not its ankle, blends in height: a foot that turns flat rolls on the ground
+        toe = TOE_INDEX[i]
+        start_gap = feet_start[i, 2] - ankle_clearance(feet_start[None, i, 3:], start[2][None, toe])[0]
+        end_gap = feet_end[i, 2] - ankle_clearance(feet_end[None, i, 3:], end_joints[None, toe])[0]
+        moved = np.linalg.norm(feet_end[i, :2] - feet_start[i, :2]) > 0.02
+        gaps[:, i] = (1 - w[:, 0]) * start_gap + w[:, 0] * end_gap + lift * np.sin(np.pi * s) * moved
+    # no flight: the whole body lowers until the lower foot touches the ground
+    grounded = gaps.min(axis=1)
+    root_pos[:, 2] -= grounded
+    for i in range(2):
+        feet[:, i, 2] = gaps[:, i] - grounded + ankle_clearance(feet[:, i, 3:], joints[:, TOE_INDEX[i]])
     return Plan(root_pos, root_quat, joints, feet, Plan.free(num_frames),
                 np.full((num_frames, 3), np.nan), np.full((num_frames, 4), np.nan))  # fmt: skip
 
