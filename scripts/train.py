@@ -1,7 +1,7 @@
 """Train a policy for an InterPrior task: the Stage 1 expert with rsl_rl's PPO; for the goal tasks, the Stage 2
 InterPrior policy by online DAgger distillation of that expert (--expert is required there); for the in-betweening
-tasks, the Stage 3 RL fine-tuning of a Stage 2 policy (--init) anchored by distillation of the expert (--expert),
-on one process or, with --distributed, on every process torch.distributed.run starts (gradients averaged).
+tasks, the Stage 3 RL fine-tuning of a Stage 2 policy (--init) anchored by distillation of the expert (--expert,
+needed unless agent.distillation_env_share=0), on one process or, with --distributed, on every process torch.distributed.run starts (gradients averaged).
 
     python scripts/train.py --num-envs 16 --max-iterations 100
     python scripts/train.py --task InterPrior-Snapshot-v0 --expert logs/rsl_rl/interprior_track/2026-11-24_10-00-00
@@ -87,22 +87,23 @@ def main() -> None:
                 if value:
                     raise ValueError(f"{option} is for the in-betweening tasks; {args.task} is not fine-tuned")
         if finetune:
-            if args.expert is None:
+            env_cfg, agent_cfg = load_finetune_configs(args.task, args.overrides)
+            apply_distillation_share(env_cfg, agent_cfg)
+            if args.expert is None and agent_cfg.distillation_env_share > 0:
                 raise ValueError(
-                    f"{args.task} fine-tunes with the Stage 1 expert's labels: "
-                    "pass --expert <checkpoint or run directory>"
+                    f"{args.task} fine-tunes with the Stage 1 expert's labels in {agent_cfg.distillation_env_share:.0%} "
+                    "of the envs: pass --expert <checkpoint or run directory> (or agent.distillation_env_share=0)"
                 )
             if args.init is None and args.checkpoint is None and not args.resume:
                 raise ValueError(
                     f"{args.task} fine-tunes a Stage 2 policy: pass --init <distillation checkpoint or run directory>"
                 )
-            expert = resolve_checkpoint(args.expert)
-            read_checkpoint(expert)
+            expert = None if args.expert is None else resolve_checkpoint(args.expert)
+            if expert is not None:
+                read_checkpoint(expert)
             init = None if args.init is None else resolve_checkpoint(args.init)
             if init is not None:
                 read_distillation_checkpoint(init)
-            env_cfg, agent_cfg = load_finetune_configs(args.task, args.overrides)
-            apply_distillation_share(env_cfg, agent_cfg)
         elif distill:
             if args.expert is None:
                 raise ValueError(
@@ -138,7 +139,7 @@ def main() -> None:
         try:
             if finetune:
                 runner = make_finetune_runner(env, agent_cfg, resume_from or init, expert, run_dir, group)
-                print(f"[INFO] fine-tuning {resume_from or init} with the expert {expert}")
+                print(f"[INFO] fine-tuning {resume_from or init} " + (f"with the expert {expert}" if expert else "by RL alone"))
                 if group.is_distributed:
                     print(f"[INFO] rank {group.rank} of {group.world_size}")
                 if resume_from is not None:

@@ -111,7 +111,11 @@ def test_an_update_gives_finite_losses_and_changes_the_policy(workdir, share, pa
     env_cfg, cfg = load_finetune_configs(TASK, [*SMALL_FINETUNE, f"agent.distillation_env_share={share}"])
     apply_distillation_share(env_cfg, cfg)
     with open_env(TASK, num_envs=2, seed=1, env_cfg=env_cfg) as env:
-        runner = make_finetune_runner(env, cfg, workdir / "stage2", workdir / "expert")
+        if share > 0.0:
+            with pytest.raises(ValueError, match="envs distill the expert, but no expert was given"):
+                make_finetune_runner(env, cfg, workdir / "stage2", None)
+        expert = workdir / "expert" if share > 0.0 else None  # nothing distills: RL alone needs no expert
+        runner = make_finetune_runner(env, cfg, workdir / "stage2", expert)
         assert runner.num_distillation_envs == round(2 * share)
         assert runner.policy.cfg.num_task_tokens == len(TASK_INDEX)  # grown from the Stage 2 policy's 0
         before = _policy_parameters(runner)
@@ -204,11 +208,21 @@ def test_two_processes_keep_identical_parameters(workdir, finetuned):
     assert [path.name for path in checkpoints_in(workdir / "distributed")] == ["model_0.pt", "model_1.pt"]
 
 
+def test_rl_alone_needs_no_expert(workdir):
+    result = run_script(
+        "train.py", "--task", TASK, "--init", "stage2", "--num-envs", "2", "--max-iterations", "1", *SMALL_FINETUNE,
+        "agent.distillation_env_share=0", "--log-dir", "rl_alone", cwd=workdir,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "[INFO] fine-tuning stage2/model_0.pt by RL alone" in result.stdout
+    assert [path.name for path in checkpoints_in(workdir / "rl_alone")] == ["model_0.pt"]
+
+
 def test_missing_or_wrong_checkpoints_are_refused(workdir):
     error = error_line(run_script("train.py", "--task", TASK, "--init", "stage2", cwd=workdir))
     assert error == (
-        f"train.py: error: {TASK} fine-tunes with the Stage 1 expert's labels: "
-        "pass --expert <checkpoint or run directory>"
+        f"train.py: error: {TASK} fine-tunes with the Stage 1 expert's labels in 25% of the envs: "
+        "pass --expert <checkpoint or run directory> (or agent.distillation_env_share=0)"
     )
     error = error_line(run_script("train.py", "--task", TASK, "--expert", "expert", cwd=workdir))
     assert error == (

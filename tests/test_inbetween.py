@@ -114,6 +114,20 @@ class TestInbetween:
             assert (mdp.goal_success(env) == float(fires)).all(), f"object lifted {lift:.2f} m"
 
 
+    def test_the_success_rate_counts_the_rl_episodes_alone(self, inbetween):
+        goal, reference = inbetween.command_manager.get_term("goal"), inbetween.command_manager.get_term("reference")
+        saved = reference.distillation_envs.clone()
+        try:
+            reference.distillation_envs = torch.tensor([True, False, False, False])
+            goal.metrics["success"][:] = torch.tensor([1.0, 1.0, 0.0, 1.0])
+            logged = goal.reset(env_ids=torch.tensor([0, 1, 2]))
+            assert torch.equal(logged["success"], torch.tensor([1.0, 0.0])), "env 0 distills: its episode is left out"
+            assert torch.equal(goal.metrics["success"], torch.tensor([0.0, 0.0, 0.0, 1.0]))
+            assert "success" not in goal.reset(env_ids=torch.tensor([0])), "no RL episode ended: nothing to average"
+            assert "goal_error" in goal.reset(env_ids=torch.tensor([0]))
+        finally:
+            reference.distillation_envs = saved
+
     def test_the_goal_is_held_and_the_episode_times_out_after_it(self, inbetween):
         env = inbetween
         env.reset(seed=12)

@@ -79,7 +79,7 @@ class FinetuneRunner:
         env: The in-betweening task behind the finite-value guard; its reference term splits the envs.
         cfg: Runner config.
         policy: The Stage 2 policy to fine-tune (one eps row per env, task tokens for the task's ids).
-        expert: Maps the env's observation TensorDict to the expert's action means (E, A).
+        expert: Maps the env's observation TensorDict to the expert's action means (E, A); None when no env distills.
         log_dir: Run directory; None writes neither logs nor checkpoints (as on every rank but 0).
         group: This process' rank and the number of processes.
     """
@@ -89,7 +89,7 @@ class FinetuneRunner:
         env: FiniteVecEnvWrapper,
         cfg: FinetuneRunnerCfg,
         policy: LatentPolicy,
-        expert: nn.Module,
+        expert: nn.Module | None,
         log_dir: Path | None = None,
         group: ProcessGroup = ProcessGroup(),
     ) -> None:
@@ -107,6 +107,8 @@ class FinetuneRunner:
         self.rl_envs = ~self.distillation_envs
         self.num_rl_envs = int(self.rl_envs.sum())
         self.num_distillation_envs = env.num_envs - self.num_rl_envs
+        if expert is None and self.num_distillation_envs:
+            raise ValueError(f"{self.num_distillation_envs} envs distill the expert, but no expert was given")
         self.critic = Critic(policy.cfg, cfg.critic_hidden_dims).to(self.device)
         self.action_distribution = GaussianDistribution(
             policy.cfg.action_dim, init_std=algorithm.init_action_std, std_type="log"
@@ -395,15 +397,16 @@ def make_finetune_runner(
     env: ManagerBasedRLEnv,
     cfg: FinetuneRunnerCfg,
     init_path: str | Path,
-    expert_path: str | Path,
+    expert_path: str | Path | None,
     log_dir: Path | None = None,
     group: ProcessGroup = ProcessGroup(),
 ) -> FinetuneRunner:
     """A runner on the in-betweening task ``env`` behind the finite-value guard, fine-tuning the policy of the
-    distillation checkpoint at ``init_path`` with the expert at ``expert_path``; each rank draws its own latent noise.
+    distillation checkpoint at ``init_path`` with the expert at ``expert_path`` (None when no env distills); each rank
+    draws its own latent noise.
 
     Raises:
-        ValueError: The env is not a goal task.
+        ValueError: The env is not a goal task, or some envs distill but ``expert_path`` is None.
         CheckpointError: A checkpoint is missing, of the wrong kind, or does not fit the env.
     """
     guarded_env = FiniteVecEnvWrapper(env)
@@ -419,5 +422,5 @@ def make_finetune_runner(
     )
     policy.generator.manual_seed(policy.cfg.seed + group.rank)
     policy.reset()
-    expert = load_expert(expert_path, obs, guarded_env.num_actions, env.cfg, cfg.device)
+    expert = None if expert_path is None else load_expert(expert_path, obs, guarded_env.num_actions, env.cfg, cfg.device)
     return FinetuneRunner(guarded_env, cfg, policy, expert, log_dir, group)

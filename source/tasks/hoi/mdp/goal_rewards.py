@@ -9,13 +9,14 @@ itself, not a difference to the state.
 
 The distillation environments of the reference term (:attr:`~.random_start.RandomStart.distillation_envs`) get the
 Stage 2 goals instead: families :attr:`HeldSnapshotGoalCfg.distillation_families` with their preview tokens, redrawn
-when reached, as :class:`~.sparse_goal.SparseGoal` does; their goals do not count towards the success metric.
+when reached, as :class:`~.sparse_goal.SparseGoal` does; their episodes do not count towards the success metric.
 
 The get-up terms reward an upright torso (the bodies' up axes along the world's) and a raised pelvis.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import torch
@@ -74,6 +75,19 @@ class HeldSnapshotGoal(SparseGoal):
         super()._update_metrics()
         success = self.reached() & ~self.distillation_envs
         self.metrics["success"] = torch.maximum(self.metrics["success"], success.float())
+
+    def reset(self, env_ids: Sequence[int] | slice | None = None) -> dict[str, torch.Tensor]:
+        """Isaac Lab's reset, but ``success`` is the (K,) per-episode values of the K ending RL environments (absent
+        when none ends): the logger's mean is then the success rate over the RL episodes alone."""
+        ending = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
+        ending[slice(None) if env_ids is None else env_ids] = True
+        success = self.metrics["success"][ending & ~self.distillation_envs]
+        extras = super().reset(env_ids)
+        if len(success):
+            extras["success"] = success
+        else:
+            del extras["success"]
+        return extras
 
     def _draw(self, env_ids: torch.Tensor):
         """Distillation envs draw from :attr:`HeldSnapshotGoalCfg.distillation_families`; the others draw from the
