@@ -13,6 +13,7 @@ from interprior.assets.objects import get_object
 from interprior.assets.skeleton import BODY_NAMES
 from interprior.data.clip import load_clip
 from interprior.data.generator import INTERACTIONS, generate_clip, interactions
+from interprior.data.generator.contacts import body_gaps
 from interprior.data.generator.dataset import BOXES, OBJECTS_FOR
 from interprior.data.generator.plan import PALM_POINT
 from interprior.data.generator.posture import humanoid_model
@@ -55,6 +56,9 @@ def test_clip_is_physically_plausible(interaction, object_name):
     planted = clip.body_pos[:, FEET, 2] - SOLE < 0.005
     slide = np.linalg.norm(clip.body_lin_vel[:, FEET, :2], axis=-1)[planted]
     assert np.median(slide) < 0.1
+    # no body inside the object by more than 1.5 cm in any frame (a reset into an overlap pops the object away)
+    to_object, _ = body_gaps(object_name, clip.root_pos, clip.root_quat, clip.joint_pos, clip.object_pos, clip.object_quat)
+    assert to_object.min() > -0.015
     # joints within the MJCF limits and smooth
     ranges = humanoid_model().jnt_range[1:]
     assert (clip.joint_pos >= ranges[:, 0] - 1e-4).all() and (clip.joint_pos <= ranges[:, 1] + 1e-4).all()

@@ -33,7 +33,7 @@ PUSH_ROTATION = {
 }
 """Wrist orientations in the box frame for pushing the box's -x face."""
 
-PUSH_CADENCE, PUSH_STRIDE = 0.55, 0.9
+PUSH_CADENCE, PUSH_STRIDE = 0.55, 0.8
 """Steps per second and step length of the pushing gait relative to the mocap walk's (about 0.6 m/s)."""
 
 PUSH_STEPS = 2
@@ -42,8 +42,14 @@ PUSH_STEPS = 2
 PUSH_DROP = 0.46
 """Height of the shoulders above the palms while pushing (m): the arms reach down and a little forward."""
 
-PUSH_REACH = 0.55
+PUSH_REACH = 0.50
 """Distance from the shoulders to the palms while pushing (m)."""
+
+BOX_AHEAD = 0.28
+"""Distance from the feet's centre to the near face of a box to be lifted from the ground (m)."""
+
+SQUAT_BACK = -0.12
+"""Forward offset of the pelvis from the feet's centre in the squat that reaches a box on the ground (m)."""
 
 INTERACTIONS = ("lift", "carry", "put_down", "push", "sit")
 
@@ -67,11 +73,14 @@ def _palm_world(box_pos: np.ndarray, box_quat: np.ndarray, local: np.ndarray) ->
 
 
 def _grasp_local(spec: ObjectSpec, gap: float = 0.0) -> np.ndarray:
-    """(2, 7) left and right palm poses on the box's side faces in its frame, ``gap`` (m) off the surface."""
+    """(2, 7) left and right palm poses on the box's side faces in its frame, ``gap`` (m) off the surface.
+
+    The palms sit near the faces' rear edges (closest to the body), so the forearms run behind the box, not along it.
+    """
     half_width = 0.5 * spec.size[1] + gap
     out = np.zeros((2, 7))
     for i, (side, sign) in enumerate((("L", 1.0), ("R", -1.0))):
-        out[i, :3] = [-0.02, sign * half_width, 0.25 * spec.size[2]]
+        out[i, :3] = [0.07 - 0.5 * spec.size[0], sign * half_width, 0.25 * spec.size[2]]
         out[i, 3:] = GRASP_ROTATION[side].as_quat()
     return out
 
@@ -180,7 +189,7 @@ def _squat_height(spec: ObjectSpec) -> float:
 def _ground_box(rng: np.random.Generator, feet: np.ndarray, yaw: float, spec: ObjectSpec) -> tuple[np.ndarray, np.ndarray]:
     """A box on the ground in front of ``feet`` at a random gap and small yaw: position (3,), quaternion (4,)."""
     heading = Rotation.from_rotvec([0.0, 0.0, yaw])
-    ahead = 0.18 + 0.5 * spec.size[0] + rng.uniform(0.0, 0.04)
+    ahead = BOX_AHEAD + 0.5 * spec.size[0] + rng.uniform(0.0, 0.04)
     pos = np.array([*feet[:, :2].mean(0), 0.0]) + heading.apply([ahead, rng.uniform(-0.03, 0.03), 0.0])
     pos[2] = spec.half_height
     return pos, _yaw_quat(yaw + rng.uniform(-0.15, 0.15))
@@ -200,8 +209,9 @@ def _pick_up(rng: np.random.Generator, before: Plan, feet: np.ndarray, yaw: floa
     times = [0.0, 1.0, 1.4, 1.7, 2.9, 3.4]
     num_frames = int(times[-1] * FPS)
     low, pitch = _squat_height(spec), rng.uniform(0.7, 0.85)
-    offsets = [(0.005, 0, STAND_HEIGHT, 0), (-0.03, 0, low, pitch), (-0.03, 0, low, pitch), (-0.03, 0, low, pitch),
-               (0.005, 0, STAND_HEIGHT, 0.05), (0.005, 0, STAND_HEIGHT, 0.05)]  # fmt: skip
+    squat = (SQUAT_BACK, 0, low, pitch)
+    offsets = [(0.005, 0, STAND_HEIGHT, 0), squat, squat, squat, (0.005, 0, STAND_HEIGHT, 0.05),
+               (0.005, 0, STAND_HEIGHT, 0.05)]  # fmt: skip
     bends = [0.0, 1.1, 1.1, 1.1, 0.05, 0.05]
     end_root = pelvis_pose(feet[:, :2].mean(0), yaw, offsets[-1][:3], 0.0)[0]
     chest_pos, chest_quat = _chest_box(end_root[None], np.array([yaw]), spec)
@@ -218,8 +228,8 @@ def _set_down(rng: np.random.Generator, before: Plan, feet: np.ndarray, yaw: flo
     times = [0.0, 1.3, 1.6, 2.0, 3.0]
     num_frames = int(times[-1] * FPS)
     low, pitch = _squat_height(spec), rng.uniform(0.7, 0.85)
-    offsets = [(0.005, 0, STAND_HEIGHT, 0.0), (-0.03, 0, low, pitch), (-0.03, 0, low, pitch),
-               (-0.06, 0, low + 0.05, pitch), (0.005, 0, STAND_HEIGHT, 0)]  # fmt: skip
+    offsets = [(0.005, 0, STAND_HEIGHT, 0.0), (SQUAT_BACK, 0, low, pitch), (SQUAT_BACK, 0, low, pitch),
+               (SQUAT_BACK - 0.03, 0, low + 0.05, pitch), (0.005, 0, STAND_HEIGHT, 0)]  # fmt: skip
     bends = [0.05, 1.1, 1.1, 1.0, 0.0]
     ground = _ground_box(rng, feet, yaw, spec)
     box_pos = keyframes(times, [before.object_pos[-1], ground[0], ground[0], ground[0], ground[0]], num_frames)
@@ -417,13 +427,13 @@ def sit(rng: np.random.Generator, spec: ObjectSpec) -> Plan:
     walked, yaw = _approach(rng, (0.8, 1.3), 0.6)
     stop, feet = _stop(walked, yaw[-1])
     heading = Rotation.from_rotvec([0.0, 0.0, yaw[-1]])
-    stool_pos = np.array([*feet[:, :2].mean(0), 0.0]) + heading.apply([0.40 + rng.uniform(0.0, 0.03), 0.0, 0.0])
+    stool_pos = np.array([*feet[:, :2].mean(0), 0.0]) + heading.apply([0.43 + rng.uniform(0.0, 0.03), 0.0, 0.0])
     stool_pos[2] = spec.half_height
     stool_quat = _yaw_quat(yaw[-1] + rng.uniform(-0.3, 0.3))
     turns, facing = _turn_around(stop, feet, yaw[-1])
     end_feet = stance_feet(feet[:, :2].mean(0), facing)
-    seat = spec.size[2] + 0.14  # pelvis height with the thighs resting on the seat
-    back = -0.35  # from the feet centre to above the front half of the seat
+    seat = spec.size[2] + 0.24  # pelvis height with the thighs resting on the seat
+    back = -0.38  # from the feet centre to above the front half of the seat
     times = [0.0, 0.7, 1.4, 2.2, 2.9, 3.6, 4.0]
     lean = rng.uniform(0.4, 0.6)
     offsets = [(0.005, 0, STAND_HEIGHT, 0), (-0.12, 0, 0.72, lean), (back, 0, seat, 0.15), (back, 0, seat, 0.15),

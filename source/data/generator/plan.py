@@ -11,10 +11,19 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from ...assets.skeleton import JOINT_NAMES
 from .ik import BodyTarget, joint_indices, solve
 
-PALM_POINT = {"L": np.array([0.0, 0.045, -0.015]), "R": np.array([0.0, -0.045, -0.015])}
+PALM_POINT = {"L": np.array([0.0, 0.045, -0.02]), "R": np.array([0.0, -0.045, -0.02])}
 """Centre of each palm surface in its ``*_Wrist`` frame (m): the palm box's face that is down in the T-pose."""
+
+WRIST_EXTENSION = {"L": 0.5, "R": -0.5}
+"""``*_Wrist_x`` angle (rad) the arm IK prefers while a palm is placed: the back of the hand bends towards the forearm,
+which keeps the forearm off the surface the palm rests on."""
+
+IK_SMOOTHING = 0.95
+"""Share of the previous frame's solution in the angles the arm IK is pulled towards (the rest: the plan's reference
+angles). Many arm and spine angles place a palm equally well; this picks the one closest to the last frame's."""
 
 ANKLE_POINT = np.zeros(3)
 """Foot targets place the ankle origin."""
@@ -86,6 +95,12 @@ def realise(plan: Plan) -> np.ndarray:
         if palms:
             arms = joint_indices(ARM_BODIES)
             q[arms] = start[arms]
-            q = solve(plan.root_pos[t], plan.root_quat[t], q, palms, arms, posture=joints[t], posture_weight=0.01)
+            posture = joints[t].copy()
+            if previous is not None:
+                posture[arms] = IK_SMOOTHING * previous[arms] + (1.0 - IK_SMOOTHING) * posture[arms]
+            for side, pose in zip("LR", plan.palms[t]):
+                if not np.isnan(pose[0]):
+                    posture[JOINT_NAMES.index(f"{side}_Wrist_x")] = WRIST_EXTENSION[side]
+            q = solve(plan.root_pos[t], plan.root_quat[t], q, palms, arms, posture=posture, posture_weight=0.01)
         joints[t] = previous = q
     return joints
