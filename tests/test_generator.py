@@ -10,7 +10,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from interprior.assets.objects import get_object
-from interprior.assets.skeleton import BODY_NAMES
+from interprior.assets.skeleton import BODY_NAMES, JOINT_NAMES
 from interprior.data.clip import load_clip
 from interprior.data.generator import INTERACTIONS, generate_clip, interactions
 from interprior.data.generator.contacts import body_gaps
@@ -73,6 +73,9 @@ def test_clip_is_physically_plausible(interaction, object_name):
         assert held.any()
         lifted = clip.object_pos[:, 2] > spec.half_height + 1e-3
         assert held[lifted].all()
+        # steady arms while holding: the fastest arm hinge's median speed stays under 1 rad/s
+        arms = [i for i, name in enumerate(JOINT_NAMES) if name.split("_")[1] in ("Shoulder", "Elbow", "Wrist")]
+        assert np.median(np.abs(clip.joint_vel[held][:, arms]).max(axis=1)) < 1.0
 
 
 def test_push_slides_the_box_on_the_ground_under_both_palms():
