@@ -58,43 +58,56 @@ def forward_kinematics(
     return body_pos.astype(np.float32), body_quat.astype(np.float32)
 
 
-def lowest_foot_point(
+def lowest_point(
     root_pos: np.ndarray, root_quat: np.ndarray, joint_pos: np.ndarray, embodiment: Embodiment = SMPL,
-    feet: tuple[str, ...] | None = None,
+    bodies: tuple[str, ...] | None = None,
 ) -> np.ndarray:
-    """(T,) height of the lowest point of the feet's collision geoms in each frame (m).
+    """(T,) height of the lowest point of the bodies' collision geoms in each frame (m).
 
     Args:
         root_pos: (T, 3) pelvis position (m).
         root_quat: (T, 4) pelvis orientation (x, y, z, w).
         joint_pos: (T, J) hinge angles (rad).
         embodiment: Whose kinematic tree and geoms.
-        feet: Bodies whose geoms count; the embodiment's ``foot_bodies`` by default.
+        bodies: Bodies whose geoms count; every body by default.
 
-    Spheres and boxes are exact; other geoms are bounded by their bounding spheres.
+    Boxes, spheres, capsules and meshes are exact; other geoms are bounded by their bounding spheres.
     """
-    feet = embodiment.foot_bodies if feet is None else feet
     model = kinematic_model(embodiment)
     data = mujoco.MjData(model)
-    bodies = [embodiment.body_index(foot) + 1 for foot in feet]
+    names = embodiment.body_names if bodies is None else bodies
     colliding = (model.geom_contype | model.geom_conaffinity) != 0
-    geoms = np.flatnonzero(np.isin(model.geom_bodyid, bodies) & colliding)
+    geoms = np.flatnonzero(np.isin(model.geom_bodyid, [embodiment.body_index(name) + 1 for name in names]) & colliding)
     lowest = np.empty(len(root_pos))
     for t in range(len(root_pos)):
         data.qpos[:3], data.qpos[3:7], data.qpos[7:] = root_pos[t], np.roll(root_quat[t], 1), joint_pos[t]
         mujoco.mj_kinematics(model, data)
         heights = []
         for geom in geoms:
-            centre = data.geom_xpos[geom]
-            if model.geom_type[geom] == mujoco.mjtGeom.mjGEOM_BOX:
-                rotation = data.geom_xmat[geom].reshape(3, 3)
-                heights.append(centre[2] - np.abs(rotation[2] * model.geom_size[geom]).sum())
-            elif model.geom_type[geom] == mujoco.mjtGeom.mjGEOM_SPHERE:
-                heights.append(centre[2] - model.geom_size[geom, 0])
+            centre, size, kind = data.geom_xpos[geom], model.geom_size[geom], model.geom_type[geom]
+            up = data.geom_xmat[geom].reshape(3, 3)[2]  # world z in the geom frame
+            if kind == mujoco.mjtGeom.mjGEOM_BOX:
+                heights.append(centre[2] - np.abs(up * size).sum())
+            elif kind == mujoco.mjtGeom.mjGEOM_SPHERE:
+                heights.append(centre[2] - size[0])
+            elif kind == mujoco.mjtGeom.mjGEOM_CAPSULE:
+                heights.append(centre[2] - abs(up[2]) * size[1] - size[0])
+            elif kind == mujoco.mjtGeom.mjGEOM_MESH:
+                mesh = model.geom_dataid[geom]
+                start, count = model.mesh_vertadr[mesh], model.mesh_vertnum[mesh]
+                heights.append(centre[2] + (model.mesh_vert[start : start + count] @ up).min())
             else:
                 heights.append(centre[2] - model.geom_rbound[geom])
         lowest[t] = min(heights)
     return lowest
+
+
+def lowest_foot_point(
+    root_pos: np.ndarray, root_quat: np.ndarray, joint_pos: np.ndarray, embodiment: Embodiment = SMPL,
+    feet: tuple[str, ...] | None = None,
+) -> np.ndarray:
+    """(T,) :func:`lowest_point` of the feet (the embodiment's ``foot_bodies`` unless ``feet`` names others) (m)."""
+    return lowest_point(root_pos, root_quat, joint_pos, embodiment, embodiment.foot_bodies if feet is None else feet)
 
 
 def linear_velocity(pos: np.ndarray, fps: float) -> np.ndarray:

@@ -23,14 +23,14 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 
 from isaaclab.utils import configclass
 from isaaclab.utils import math as math_utils
 
-from interprior.assets.embodiment import Embodiment
 from interprior.assets.objects import get_object
-from interprior.data.kinematics import forward_kinematics
+from interprior.data.kinematics import lowest_point
 from interprior.data.motion_library import MotionFrame
 
 from .observations import reference_term, rotate
@@ -69,10 +69,6 @@ class RandomStart(ReferenceMotion):
             [get_object(name).half_height for name in self.library.object_names], device=self.device
         ) * self.library.object_scales
         """(C,) height of each clip's object centre when it rests upright on the ground (m)."""
-        self._colliding_ids, spheres = _collision_spheres(self.embodiment)
-        self._geom_centres = torch.tensor([centre for centre, _ in spheres])
-        self._geom_radii = torch.tensor([radius for _, radius in spheres])
-        """(K, 3) and (K,) the collision sphere of each body with collision geometry (``_colliding_ids``) (m)."""
         self._stands_ahead = None if cfg.standing_window is None else self._standing_frames(cfg.standing_window)
         """(total frames,) bool: the clip's humanoid stands from this frame on for the standing window."""
 
@@ -131,9 +127,15 @@ class RandomStart(ReferenceMotion):
         super()._write_reference_state(env_ids, frame)
 
     def _joint_pos_noise(self, env_ids: torch.Tensor) -> torch.Tensor:
-        """(E,) tracking's hinge noise for distillation envs, the random starts' otherwise (rad)."""
+        """(E,) tracking's hinge noise for distillation envs, none for fallen starts (their pose has its own, and its
+        height above the ground is computed for it), the random starts' otherwise (rad)."""
         distillation = self.distillation_envs[env_ids]
-        return torch.where(distillation, self.cfg.distillation_joint_pos_noise, self.cfg.joint_pos_noise)
+        noise = torch.where(distillation, self.cfg.distillation_joint_pos_noise, self.cfg.joint_pos_noise)
+        return torch.where(self.fallen[env_ids], 0.0, noise)
+
+    def _root_rot_noise(self, env_ids: torch.Tensor) -> torch.Tensor:
+        """(E,) the configured pelvis rotation noise, none for fallen starts (their orientation has its own) (rad)."""
+        return torch.where(self.fallen[env_ids], 0.0, self.cfg.root_rot_noise)
 
     def _fallen_frame(self, env_ids: torch.Tensor, frame: MotionFrame, rows: torch.Tensor) -> MotionFrame:
         """Lying humanoids for ``env_ids`` at the pelvis positions of ``frame[rows]``, all at rest."""
@@ -165,15 +167,9 @@ class RandomStart(ReferenceMotion):
 
     def _height_above_ground(self, root_quat: torch.Tensor, joint_pos: torch.Tensor) -> torch.Tensor:
         """(E,) pelvis height (m) at which the lowest collision geom of the pose touches the ground."""
-        origin = torch.zeros(len(root_quat), 3)
-        body_pos, body_quat = forward_kinematics(
-            origin.numpy(), root_quat.cpu().numpy(), joint_pos.cpu().numpy(), embodiment=self.embodiment
-        )
-        body_pos, body_quat = torch.as_tensor(body_pos).float(), torch.as_tensor(body_quat).float()
-        body_pos, body_quat = body_pos[:, self._colliding_ids], body_quat[:, self._colliding_ids]
-        centres = body_pos + math_utils.quat_apply(body_quat, self._geom_centres.expand_as(body_pos))
-        bottoms = torch.minimum(body_pos[..., 2], centres[..., 2]) - self._geom_radii
-        return (-bottoms.min(-1).values).to(self.device)
+        origin = np.zeros((len(root_quat), 3))
+        lowest = lowest_point(origin, root_quat.cpu().numpy(), joint_pos.cpu().numpy(), self.embodiment)
+        return torch.as_tensor(-lowest, dtype=torch.float32, device=self.device)
 
     def _displaced_object(
         self, frame: MotionFrame, clip_ids: torch.Tensor, rows: torch.Tensor, clearance: torch.Tensor
@@ -209,19 +205,6 @@ class RandomStart(ReferenceMotion):
         return math_utils.quat_from_angle_axis(yaw, torch.tensor([0.0, 0.0, 1.0], device=self.device).expand(len(yaw), 3))
 
 
-def _collision_spheres(embodiment: Embodiment) -> tuple[list[int], list[tuple[tuple[float, float, float], float]]]:
-    """Indices of the embodiment's bodies that have collision geometry, and their collision spheres (centre in the
-    body frame, radius; m)."""
-    ids, spheres = [], []
-    for index, name in enumerate(embodiment.body_names):
-        try:
-            spheres.append(embodiment.contact_sphere(name))
-        except ValueError:  # no collision geom (the G1's waist links)
-            continue
-        ids.append(index)
-    return ids, spheres
-
-
 def _select(frame: MotionFrame, rows: torch.Tensor) -> MotionFrame:
     return MotionFrame(**{field.name: getattr(frame, field.name)[rows] for field in dataclasses.fields(MotionFrame)})
 
@@ -255,7 +238,9 @@ class RandomStartCfg(ReferenceMotionCfg):
     """Offsets, object displacement and fallen starts on top of reference state initialization.
 
     The inherited ``root_pos_noise``, ``root_rot_noise``, ``joint_pos_noise`` and ``object_pos_noise`` still apply
-    after the moves below; the hinge noise defaults to three times tracking's.
+    after the moves below; the hinge noise defaults to three times tracking's. Fallen starts take no inherited
+    rotation or hinge noise: their pose has its own (``fallen_tilt_noise``, ``fallen_joint_noise``) and is placed with
+    its lowest collision geom ``fallen_clearance`` above the ground.
     """
 
     class_type: type = RandomStart

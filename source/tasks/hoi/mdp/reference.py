@@ -175,7 +175,8 @@ class ReferenceMotion(CommandTerm):
             return scale * (2.0 * torch.rand(count, *shape, device=self.device, generator=self._generator) - 1.0)
 
         root_pos = frame.root_pos + origins + noise(cfg.root_pos_noise, 3) * torch.tensor([1.0, 1.0, 0.0], device=self.device)
-        root_quat = math_utils.quat_mul(math_utils.quat_from_euler_xyz(*noise(cfg.root_rot_noise, 3).unbind(-1)), frame.root_quat)
+        tilt = noise(1.0, 3) * self._root_rot_noise(env_ids).unsqueeze(-1)
+        root_quat = math_utils.quat_mul(math_utils.quat_from_euler_xyz(*tilt.unbind(-1)), frame.root_quat)
         root_vel = torch.cat([frame.body_lin_vel[:, 0], frame.body_ang_vel[:, 0]], dim=-1)
         joint_pos = frame.joint_pos + noise(1.0, len(self.embodiment.joint_names)) * self._joint_pos_noise(env_ids).unsqueeze(-1)
         self.humanoid.write_root_pose_to_sim_index(root_pose=torch.cat([root_pos, root_quat], -1), env_ids=env_ids)
@@ -191,6 +192,10 @@ class ReferenceMotion(CommandTerm):
     def _joint_pos_noise(self, env_ids: torch.Tensor) -> torch.Tensor:
         """(E,) hinge noise bound of each reset env (rad)."""
         return torch.full((len(env_ids),), self.cfg.joint_pos_noise, device=self.device)
+
+    def _root_rot_noise(self, env_ids: torch.Tensor) -> torch.Tensor:
+        """(E,) pelvis roll, pitch and yaw noise bound of each reset env (rad)."""
+        return torch.full((len(env_ids),), self.cfg.root_rot_noise, device=self.device)
 
 
 @configclass
