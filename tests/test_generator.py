@@ -86,8 +86,7 @@ def test_push_slides_the_box_on_the_ground_under_both_palms():
     box = Rotation.from_quat(clip.object_quat)
     assert (box[0].inv() * box).magnitude().max() < 0.05
     assert 1.0 <= np.linalg.norm(clip.object_pos[-1, :2] - clip.object_pos[0, :2]) <= 2.0
-    # while it slides, slower than a walk, both palms press its near (-x) face within 3 cm (the arms reach short
-    # by up to 2.6 cm in the first frames, while the step into the pushing gait lowers the pelvis)
+    # while it slides, slower than a walk, both palms press its near (-x) face within 2 cm
     speed = np.linalg.norm(clip.object_lin_vel[:, :2], axis=1)
     sliding = speed > 0.05
     assert sliding.sum() > clip.fps and speed.max() < 1.0
@@ -95,7 +94,7 @@ def test_push_slides_the_box_on_the_ground_under_both_palms():
     for side, body in (("L", PALMS[0]), ("R", PALMS[1])):
         palm = clip.body_pos[:, body] + Rotation.from_quat(clip.body_quat[:, body]).apply(PALM_POINT[side])
         depth = box.inv().apply(palm - clip.object_pos)[:, 0] + 0.5 * spec.size[0]
-        assert np.abs(depth[sliding]).max() < 0.03
+        assert np.abs(depth[sliding]).max() < 0.02
     # only the hands touch it, and they let go before the end
     others = np.setdiff1d(np.arange(len(BODY_NAMES)), HANDS)
     assert not clip.contact_object[:, others].any()
