@@ -12,7 +12,9 @@ setup(
     python_requires=">=3.12,<3.13",
     package_dir={"interprior": "source"},
     packages=PACKAGES,
-    package_data={"interprior": ["assets/data/*", "data/bundled/**/*", "data/bundled_g1/**/*"]},
+    package_data={
+        "interprior": ["assets/data/*", "data/bundled/**/*", "data/bundled_g1/**/*", "agents/pretrained/*.pt"]
+    },
     install_requires=[
         "isaaclab==3.0.0",
         "mujoco-usd-converter==0.6.0",

@@ -18,7 +18,15 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from isaaclab.envs import mdp
 from isaaclab.managers import RewardTermCfg, SceneEntityCfg
 
-from interprior.agents.checkpoints import CheckpointError, checkpoints_in, latest_checkpoint, resolve_checkpoint
+from interprior.agents.checkpoints import (
+    MODEL_KEYS,
+    OPTIMIZER_KEY,
+    CheckpointError,
+    checkpoints_in,
+    latest_checkpoint,
+    release_checkpoint,
+    resolve_checkpoint,
+)
 from interprior.agents.finite import NONFINITE_OBSERVATIONS_KEY, NONFINITE_REWARDS_KEY, FiniteVecEnvWrapper
 from interprior.tasks.env_factory import load_env_cfg, open_env
 
@@ -98,6 +106,49 @@ def test_play_acts_with_the_trained_checkpoint(workdir):
     assert f"acting with the policy of {run_dir / 'model_1.pt'}" in result.stdout
     assert "t=  1.0 s  pelvis height" in result.stdout
     assert "2 envs x 30 steps" in result.stdout
+
+
+def test_a_released_checkpoint_plays_and_resumes_with_a_fresh_optimizer(workdir):
+    run_dir = run_dirs(workdir, EXPERIMENT)[0]
+    trained = checkpoints_in(run_dir)[-1]
+    released = workdir / "released" / "scene.pt"
+    result = run_script("release.py", "--checkpoint", str(run_dir), "--out", str(released), cwd=workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"released {trained} (iteration 1) as {released}" in result.stdout
+    saved, original = (torch.load(path, weights_only=False) for path in (released, trained))
+    assert OPTIMIZER_KEY not in saved and saved["iter"] == original["iter"] == 1
+    for key in MODEL_KEYS:
+        assert saved[key].keys() == original[key].keys()
+        assert all(torch.equal(saved[key][name], original[key][name]) for name in saved[key])
+    assert released.stat().st_size < 0.5 * trained.stat().st_size
+
+    result = run_script(
+        "play.py", "--task", TASK, "--num-envs", "2", "--seconds", "1", "--checkpoint", str(released), cwd=workdir
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"acting with the policy of {released}" in result.stdout
+
+    resumed_dir = workdir / "from_released"
+    result = run_script(
+        "train.py", "--task", TASK, "--num-envs", str(NUM_ENVS), "--max-iterations", "1", "--checkpoint",
+        str(released), "--log-dir", str(resumed_dir), cwd=workdir,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"resuming from {released} at iteration 2" in result.stdout
+    (checkpoint,) = checkpoints_in(resumed_dir)
+    assert checkpoint.name == "model_2.pt"
+    # a fresh Adam has taken one iteration's steps, half of what the first run's two iterations took
+    assert _adam_steps(checkpoint) == pytest.approx(_adam_steps(trained) / 2)
+
+
+def test_releasing_refuses_to_overwrite_its_checkpoint_or_read_a_missing_one(workdir, tmp_path):
+    trained = checkpoints_in(run_dirs(workdir, EXPERIMENT)[0])[-1]
+    with pytest.raises(CheckpointError, match="write it to another file"):
+        release_checkpoint(trained, trained)
+    missing = tmp_path / "model_3.pt"
+    error = error_line(run_script("release.py", "--checkpoint", str(missing), "--out", str(tmp_path / "out.pt"), cwd=tmp_path))
+    assert error == f"release.py: error: checkpoint {missing} does not exist"
+    assert not (tmp_path / "out.pt").exists()
 
 
 def test_a_checkpoint_for_another_observation_size_is_refused(workdir):

@@ -18,8 +18,17 @@ LOG_ROOT = Path("logs") / "rsl_rl"
 CHECKPOINT_PATTERN = re.compile(r"model_(\d+)\.pt")
 """File name of an rsl_rl checkpoint; the group is its iteration."""
 
-MODEL_KEYS = ("actor_state_dict", "critic_state_dict", "optimizer_state_dict")
+MODEL_KEYS = ("actor_state_dict", "critic_state_dict")
 """Entries every rsl_rl PPO checkpoint holds."""
+
+OPTIMIZER_KEY = "optimizer_state_dict"
+"""The optimizer state of a PPO checkpoint: written by training, absent from a released one (:func:`release_checkpoint`)."""
+
+PRETRAINED_DIR = Path(__file__).parent / "pretrained"
+"""The released checkpoints shipped with the package."""
+
+PRETRAINED_TRACK_EXPERT = PRETRAINED_DIR / "track_expert.pt"
+"""The Stage 1 expert of ``InterPrior-Track-v0`` trained on the bundled clips (README's "The shipped expert")."""
 
 
 class CheckpointError(ValueError):
@@ -89,18 +98,39 @@ def read_checkpoint(path: Path, keys: tuple[str, ...] = MODEL_KEYS, kind: str = 
     return checkpoint
 
 
-def check_checkpoint_fits(path: Path, models: dict[str, dict[str, torch.Tensor]]) -> None:
+def release_checkpoint(path: Path, out: Path) -> dict:
+    """Write the PPO checkpoint ``path`` to ``out`` without its optimizer state: the models, iteration and infos that
+    playing, evaluating and distilling need, in a third of the size. Resuming from it starts a fresh optimizer.
+
+    Returns:
+        The written dict.
+
+    Raises:
+        CheckpointError: ``path`` is not an rsl_rl PPO checkpoint, or ``out`` is ``path`` itself.
+    """
+    if Path(out).resolve() == Path(path).resolve():
+        raise CheckpointError(f"release {path}: write it to another file than the checkpoint itself")
+    released = {key: value for key, value in read_checkpoint(path).items() if key != OPTIMIZER_KEY}
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    torch.save(released, out)
+    return released
+
+
+def check_checkpoint_fits(path: Path, models: dict[str, dict[str, torch.Tensor]]) -> dict:
     """Compare the parameter names and shapes of a checkpoint with the models it will be loaded into.
 
     Args:
         path: The checkpoint file.
         models: ``{"actor_state_dict": ..., "critic_state_dict": ...}`` of the policy, as ``PPO.save()`` gives.
 
+    Returns:
+        The checkpoint's saved dict.
+
     Raises:
         CheckpointError: The checkpoint is unreadable or was trained for other observation or action sizes.
     """
     checkpoint = read_checkpoint(path)
-    for key in ("actor_state_dict", "critic_state_dict"):
+    for key in MODEL_KEYS:
         model = key.removesuffix("_state_dict")
         saved, wanted = checkpoint[key], models[key]
         if saved.keys() != wanted.keys():
@@ -114,3 +144,4 @@ def check_checkpoint_fits(path: Path, models: dict[str, dict[str, torch.Tensor]]
                     f"checkpoint {path} was trained for other observation or action sizes: {model} '{name}' is "
                     f"{tuple(saved[name].shape)} in the checkpoint but {tuple(tensor.shape)} for this task"
                 )
+    return checkpoint

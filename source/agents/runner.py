@@ -21,7 +21,7 @@ from isaaclab_tasks.utils import resolve_task_config
 
 from interprior.tasks.env_factory import check_task_id
 
-from .checkpoints import check_checkpoint_fits
+from .checkpoints import OPTIMIZER_KEY, check_checkpoint_fits
 from .finite import FiniteVecEnvWrapper
 from .progress import ProgressLogger
 
@@ -68,12 +68,15 @@ class InterPriorRunner(OnPolicyRunner):
     def load(
         self, path: str, load_cfg: dict | None = None, strict: bool = True, map_location: str | None = None
     ) -> dict:
-        """Load a checkpoint after checking it fits this policy; training then resumes after its iteration.
+        """Load a checkpoint after checking it fits this policy; training then resumes after its iteration. A released
+        checkpoint (no optimizer state, :func:`~.checkpoints.release_checkpoint`) leaves the optimizer fresh.
 
         Raises:
             CheckpointError: The checkpoint is unreadable or was trained for other observation or action sizes.
         """
-        check_checkpoint_fits(Path(path), self.alg.save())
+        saved = check_checkpoint_fits(Path(path), self.alg.save())
+        if load_cfg is None and OPTIMIZER_KEY not in saved:
+            load_cfg = {"actor": True, "critic": True, "iteration": True}
         infos = super().load(path, load_cfg=load_cfg, strict=strict, map_location=map_location)
         if load_cfg is None or load_cfg.get("iteration"):
             # a checkpoint is saved after its iteration finished, so learning continues with the next one
