@@ -127,7 +127,7 @@ def test_track_evaluation_config_uses_the_thresholds_and_removes_randomness(tmp_
     kept = {name: event for name, event in vars(env_cfg.events).items() if event is not None}
     assert list(kept) == [reference.object_switch_term], "only the box switch stays, at nominal dynamics"
     switch = kept[reference.object_switch_term].params
-    assert switch["mass_scale_range"] == switch["inertia_scale_range"] == (1.0, 1.0)
+    assert switch["size_scale_range"] == switch["mass_scale_range"] == switch["inertia_scale_range"] == (1.0, 1.0)
     assert isinstance(reference, ScheduledReferenceCfg) and reference.motion_paths == [str(tmp_path / "a.npz")]
     assert reference.root_pos_noise == reference.joint_pos_noise == reference.object_pos_noise == 0.0
     assert reference.repeat_joint_pos_noise > 0.0

@@ -17,6 +17,8 @@ from interprior.tasks.hoi import mdp
 from interprior.tasks.hoi.mdp.reference import ReferenceMotion
 from interprior.tasks.inbetween.inbetween_env_cfg import TASK_INDEX
 
+from .boxes import nominal_box_sizes
+
 NUM_ENVS = 4
 GOAL_MARGIN = 0.1
 
@@ -101,7 +103,9 @@ class TestInbetween:
         everything = torch.arange(NUM_ENVS)
         for name in ("root_pos_noise", "root_rot_noise", "joint_pos_noise", "object_pos_noise"):
             setattr(start_cfg, name, 0.0)
-        ReferenceMotion._write_reference_state(reference, everything, reference.library.frame_at(reference.clip_ids, goal.snapshot_time))
+        with nominal_box_sizes(reference.object_switch):
+            frame = reference.library.frame_at(reference.clip_ids, goal.snapshot_time)
+            ReferenceMotion._write_reference_state(reference, everything, frame)
         _refresh(env)
         assert (goal.distance() < 0.01).all(), "the goal frame's own state is at distance ~0 (contact labels not counted)"
         assert (mdp.goal_success(env) == 1.0).all()
@@ -171,8 +175,10 @@ class TestInbetween:
             turn = math_utils.quat_mul(state["body_quat"][:, 0], math_utils.quat_conjugate(clip.root_quat))
             turns.append(math_utils.axis_angle_from_quat(turn))
             joint_offsets.append(env.scene["humanoid"].data.joint_pos.torch[:, reference.joint_ids] - clip.joint_pos)
-            # a carried object moves with the humanoid: its pose relative to the pelvis is the clip's
+            # a carried object moves with the humanoid: its pose relative to the pelvis is the clip's, raised by
+            # the difference of its drawn size's half height
             object_pos, _ = reference.object_pose()
+            object_pos[:, 2] -= reference.object_switch.rise(torch.arange(env.num_envs))
             relative = math_utils.quat_apply_inverse(state["body_quat"][:, 0], object_pos - state["body_pos"][:, 0])
             expected = math_utils.quat_apply_inverse(clip.root_quat, clip.object_pos - clip.root_pos)
             torch.testing.assert_close(relative, expected, atol=2e-3, rtol=0)
@@ -190,8 +196,9 @@ class TestInbetween:
         env.reset(seed=30)
         reference = env.command_manager.get_term("reference")
         object_pos, object_quat = reference.object_pose()
+        # at its drawn size's half height: the clip box's, scaled
         rest = torch.tensor([get_object(name).half_height for name in reference.library.object_names])[reference.clip_ids]
-        torch.testing.assert_close(object_pos[:, 2], rest, atol=1e-4, rtol=0)
+        torch.testing.assert_close(object_pos[:, 2], rest * reference.object_switch.size_scales, atol=1e-4, rtol=0)
         torch.testing.assert_close(_up_z(object_quat), torch.ones(NUM_ENVS), atol=1e-4, rtol=0)
         pelvis = reference.body_state()["body_pos"][:, 0]
         assert (torch.linalg.norm(object_pos[:, :2] - pelvis[:, :2], dim=-1) >= start_cfg.object_clearance - 1e-3).all()

@@ -82,6 +82,36 @@ def test_a_reset_switches_the_objects_again(env):
     assert drawn[0] != drawn[1], f"two resets drew the same objects {drawn[0]}"
 
 
+def test_a_drawn_size_scales_the_box_its_rest_height_its_mass_and_its_sdf(env):
+    env.reset(seed=7)
+    switch = object_switch_term(env)
+    try:
+        for env_ids, size_scale_range in (([0, 1], (1.15, 1.25)), ([2, 3], (0.8, 0.85))):
+            switch.size_scale_range = size_scale_range
+            switch.set_objects(torch.tensor(env_ids), [BOXES[i] for i in env_ids])
+    finally:
+        switch.size_scale_range = (1.0, 1.0)
+    scale = switch.size_scales.clone()
+    assert (scale[:2] >= 1.15).all() and (scale[:2] <= 1.25).all() and (scale[2:] >= 0.8).all() and (scale[2:] <= 0.85).all()
+    library = box_half_extents(BOXES)
+    torch.testing.assert_close(switch.half_extents, library * scale.unsqueeze(-1))
+    torch.testing.assert_close(switch.rise(torch.arange(env.num_envs)), (scale - 1.0) * library[:, 2])
+    _place_object(env, height_above_rest=0.3)
+    _step(env, 1.5)
+    specs = [get_object(name) for name in BOXES]
+    # each box rests on its drawn half height and weighs its library mass times the size factor cubed (same density)
+    height = env.scene["object"].data.root_pos_w.torch[:, 2]
+    torch.testing.assert_close(height, scale * torch.tensor([s.half_height for s in specs]), atol=0.005, rtol=0)
+    mass = torch.tensor([s.mass for s in specs]) * scale**3
+    torch.testing.assert_close(env.scene["object"].data.body_mass.torch[:, 0], mass)
+    weight = env.scene["object_contacts"].data.net_forces_w.torch[:, 0, 2]
+    torch.testing.assert_close(weight, mass * GRAVITY, rtol=0.05, atol=0)
+    # the distance field is the drawn box's: the centres of its faces are on the surface
+    faces = torch.diag_embed(switch.half_extents)  # (N, 3 faces, 3)
+    distance, _ = switch.sdf.nearest(faces)
+    torch.testing.assert_close(distance, torch.zeros_like(distance), atol=1e-6, rtol=0)
+
+
 def test_humanoid_standing_on_a_box_stops_at_its_top(env):
     env.reset(seed=7)
     names = ["box_large", "box_medium", "box_large", "box_medium"]

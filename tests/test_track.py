@@ -14,6 +14,8 @@ from interprior.assets.skeleton import JOINT_NAMES, body_index
 from interprior.tasks.env_factory import load_env_cfg, open_env
 from interprior.tasks.hoi import mdp
 
+from .boxes import nominal_box_sizes
+
 TASK = "InterPrior-Track-v0"
 NUM_ENVS = 2
 
@@ -30,12 +32,14 @@ def env():
 
 
 def _put_on_reference(env, clip_ids: torch.Tensor | None = None, times: torch.Tensor | None = None):
-    """Set the reference target (optionally to chosen clips and times) and write exactly that state into the sim."""
+    """Set the reference target (optionally to chosen clips and times) and write exactly that state into the sim,
+    each box at its clip's size."""
     reference = env.command_manager.get_term("reference")
     if clip_ids is not None:
         reference.clip_ids[:], reference.times[:] = clip_ids, times
     reference.target = reference.library.frame_at(reference.clip_ids, reference.times)
-    reference._write_reference_state(torch.arange(env.num_envs), reference.target)
+    with nominal_box_sizes(reference.object_switch):
+        reference._write_reference_state(torch.arange(env.num_envs), reference.target)
     env.sim.forward()
     env.scene.update(0.0)
     return reference
@@ -48,7 +52,10 @@ def test_reset_starts_every_world_on_its_reference(env):
     state = reference.body_state()
     torch.testing.assert_close(state["body_pos"], start.body_pos, atol=2e-3, rtol=0)
     object_pos, _ = reference.object_pose()
-    torch.testing.assert_close(object_pos, start.object_pos, atol=1e-4, rtol=0)
+    # each box is drawn within 5 % of its clip's size and keeps the clip's bottom face
+    rise = reference.object_switch.rise(torch.arange(env.num_envs))
+    assert rise.abs().max() <= 0.05 * reference.object_switch.half_extents[:, 2].max()
+    torch.testing.assert_close(object_pos, start.object_pos + rise.unsqueeze(-1) * torch.tensor([0.0, 0.0, 1.0]), atol=1e-4, rtol=0)
 
 
 def test_a_perfectly_tracked_state_scores_the_maximum(env):
@@ -148,7 +155,7 @@ def test_grasp_term_pulls_palms_to_the_held_object(env):
     assert (away > on_box + 1.0).all(), f"box 1 m away: penalty grows by the gap, got {away}"
 
 
-def test_each_world_tracks_its_clips_box_with_mass_and_centre_of_mass_drawn_anew_at_every_reset(env):
+def test_each_world_tracks_its_clips_box_with_size_mass_and_centre_of_mass_drawn_anew_at_every_reset(env):
     reference = env.command_manager.get_term("reference")
     box = env.scene["object"]
     draws = []
@@ -156,10 +163,15 @@ def test_each_world_tracks_its_clips_box_with_mass_and_centre_of_mass_drawn_anew
         env.reset(seed=seed)
         clip_objects = [reference.library.object_names[int(i)] for i in reference.clip_ids]
         assert [reference.object_switch.names[int(i)] for i in reference.object_switch.object_ids] == clip_objects
-        nominal = torch.tensor([get_object(name).mass for name in clip_objects])
+        scale = reference.object_switch.size_scales.clone()
+        assert ((scale >= 0.95) & (scale <= 1.05)).all()
+        size = torch.tensor([get_object(name).size for name in clip_objects]) * scale.unsqueeze(-1)
+        torch.testing.assert_close(2.0 * reference.object_switch.half_extents, size)
+        nominal = torch.tensor([get_object(name).mass for name in clip_objects]) * scale**3  # the clip box's density
         mass = box.data.body_mass.torch.flatten().clone()
         assert ((mass >= 0.7 * nominal - 1e-4) & (mass <= 1.3 * nominal + 1e-4)).all()
-        draws.append((mass, box.data.body_com_pose_b.torch[:, 0, :3].clone()))
-    (mass_a, com_a), (mass_b, com_b) = draws
+        draws.append((scale, mass, box.data.body_com_pose_b.torch[:, 0, :3].clone()))
+    (scale_a, mass_a, com_a), (scale_b, mass_b, com_b) = draws
+    assert not torch.allclose(scale_a, scale_b)
     assert not torch.allclose(mass_a, mass_b) and not torch.allclose(com_a, com_b)
     assert (com_a.abs() <= 0.02 + 1e-5).all()

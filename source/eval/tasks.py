@@ -75,7 +75,10 @@ def _nominal_events(env_cfg: ManagerBasedRLEnvCfg, switch_term: str | None) -> N
         if name != switch_term:
             setattr(env_cfg.events, name, None)
     if switch_term is not None:
-        getattr(env_cfg.events, switch_term).params.update(mass_scale_range=(1.0, 1.0), inertia_scale_range=(1.0, 1.0))
+        nominal = (1.0, 1.0)
+        getattr(env_cfg.events, switch_term).params.update(
+            size_scale_range=nominal, mass_scale_range=nominal, inertia_scale_range=nominal
+        )
 
 
 def _schedule_fields(reference, clip_files: list[Path]) -> dict:

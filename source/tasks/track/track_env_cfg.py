@@ -68,8 +68,9 @@ class ObservationsCfg:
 @configclass
 class EventsCfg:
     """Reference state initialization happens in the reference command; here: sparse velocity kicks on the pelvis and
-    the object, and the object's mass, inertia, centre of mass and friction drawn anew at every reset. The object's
-    box is the one of the episode's clip: the reference command switches it through ``object_switch``."""
+    the object, and the object's size, density, inertia, centre of mass and friction drawn anew at every reset. The
+    object's box is the one of the episode's clip (within 5 % of its size, so the palms of the clip's grasp stay
+    within about a centimetre of its faces): the reference command switches it through ``object_switch``."""
 
     push_humanoid = EventTerm(
         func=mdp.push_by_setting_velocity,
@@ -89,6 +90,7 @@ class EventsCfg:
         params={
             "asset_cfg": SceneEntityCfg("object"),
             "names": TRACK_BOXES,
+            "size_scale_range": (0.95, 1.05),
             "mass_scale_range": (0.7, 1.3),
             "inertia_scale_range": (0.8, 1.2),
         },

@@ -59,8 +59,10 @@ class ObjectSwitch(ManagerTermBase):
     """Event term (mode ``"reset"``): each reset environment's object becomes a random box of ``names``, resting
     upright at its default position.
 
-    Params: ``asset_cfg`` (the object), ``names`` (library boxes to choose from), ``mass_scale_range`` and
-    ``inertia_scale_range`` (uniform factors on the library mass and on each principal moment, default (1, 1)).
+    Params: ``asset_cfg`` (the object), ``names`` (library boxes to choose from), ``size_scale_range`` (a uniform
+    factor on the library box's size, its proportions kept), ``mass_scale_range`` (a factor on its density: the mass
+    is the library mass times the size factor cubed times this) and ``inertia_scale_range`` (a factor on each
+    principal moment); each a uniform draw per switch, default (1, 1).
     Other terms read :attr:`object_ids`, :attr:`object_names`, :attr:`half_extents` and :attr:`sdf`, and choose
     objects with :meth:`set_objects` (the reference motion sets each environment to its clip's object).
     """
@@ -71,6 +73,7 @@ class ObjectSwitch(ManagerTermBase):
         self.asset: RigidObject = env.scene[asset_cfg.name]
         self.names: tuple[str, ...] = tuple(cfg.params["names"])
         """Library boxes this term switches between; :attr:`object_ids` index it."""
+        self.size_scale_range: tuple[float, float] = cfg.params.get("size_scale_range", (1.0, 1.0))
         self.mass_scale_range: tuple[float, float] = cfg.params.get("mass_scale_range", (1.0, 1.0))
         self.inertia_scale_range: tuple[float, float] = cfg.params.get("inertia_scale_range", (1.0, 1.0))
         self._library_half_extents = box_half_extents(self.names).to(self.device)
@@ -87,6 +90,8 @@ class ObjectSwitch(ManagerTermBase):
         spawned = wp.to_torch(self._model.shape_scale)[self._shape_ids].to(self.device)
         self.half_extents = spawned.clone()
         """(N, 3) half extents (m) of each environment's box, updated in place by :meth:`set_objects`."""
+        self.size_scales = torch.ones(self.num_envs, device=self.device)
+        """(N,) factor of each environment's box size on its library box's."""
         self.object_ids = torch.full((self.num_envs,), -1, dtype=torch.long, device=self.device)
         """(N,) long index into :attr:`names` of each environment's object; -1 until first set."""
         self.sdf = BoxSdf(self.half_extents)
@@ -106,15 +111,18 @@ class ObjectSwitch(ManagerTermBase):
             env_ids: (E,) long environment indices.
             objects: E library names, or (E,) long indices into :attr:`names`.
 
-        Takes effect at the next physics step. Mass is the library mass times a draw from ``mass_scale_range``;
-        the inertia is the solid box's, each principal moment times a draw from ``inertia_scale_range``.
+        Takes effect at the next physics step. The size is the library box's times a draw from ``size_scale_range``;
+        the mass the library mass times that factor cubed times a draw from ``mass_scale_range``; the inertia the
+        solid box's, each principal moment times a draw from ``inertia_scale_range``.
         """
         env_ids = torch.as_tensor(env_ids, dtype=torch.long, device=self.device)
         object_ids = self._object_ids(objects)
         if len(object_ids) != len(env_ids):
             raise ValueError(f"object switch: {len(object_ids)} objects for {len(env_ids)} environments")
-        half = self._library_half_extents[object_ids]
+        size_scale = self._uniform(self.size_scale_range, len(env_ids))
+        half = self._library_half_extents[object_ids] * size_scale.unsqueeze(-1)
         self.object_ids[env_ids] = object_ids
+        self.size_scales[env_ids] = size_scale
         self.half_extents[env_ids] = half
 
         mjw_model, geom_id = self._mujoco_geom()
@@ -125,9 +133,13 @@ class ObjectSwitch(ManagerTermBase):
         wp.to_torch(self._model.shape_collision_radius)[shape_ids] = rbound.to(shape_scale)
         geom_rbound = wp.to_torch(mjw_model.geom_rbound)  # (worlds, geoms)
         geom_rbound[env_ids.to(geom_rbound.device), geom_id] = rbound.to(geom_rbound)
+        # the geom's bounding box for MuJoCo's broadphase is shared by all worlds: it grows to enclose every box
+        geom_aabb = wp.to_torch(mjw_model.geom_aabb)  # (worlds or 1, geoms, 2: centre and half size, 3)
+        largest = half.max(dim=0).values.to(geom_aabb)
+        geom_aabb[:, geom_id, 1] = torch.maximum(geom_aabb[:, geom_id, 1], largest)
         NewtonManager.add_model_change(newton.ModelFlags.SHAPE_PROPERTIES)
 
-        mass = self._library_masses[object_ids] * self._uniform(self.mass_scale_range, len(env_ids))
+        mass = self._library_masses[object_ids] * size_scale**3 * self._uniform(self.mass_scale_range, len(env_ids))
         inertia = solid_box_inertia(mass, half)
         inertia[:, [0, 4, 8]] *= self._uniform(self.inertia_scale_range, len(env_ids), 3)
         self.asset.set_masses_index(masses=mass.unsqueeze(-1), env_ids=env_ids)
@@ -139,6 +151,7 @@ class ObjectSwitch(ManagerTermBase):
         env_ids: torch.Tensor | slice | None,
         asset_cfg: SceneEntityCfg,
         names: Sequence[str],
+        size_scale_range: tuple[float, float] = (1.0, 1.0),
         mass_scale_range: tuple[float, float] = (1.0, 1.0),
         inertia_scale_range: tuple[float, float] = (1.0, 1.0),
     ) -> None:
@@ -150,6 +163,11 @@ class ObjectSwitch(ManagerTermBase):
         pose[:, 2] = self.half_extents[env_ids, 2]
         self.asset.write_root_pose_to_sim_index(root_pose=pose, env_ids=env_ids)
         self.asset.write_root_velocity_to_sim_index(root_velocity=torch.zeros(len(env_ids), 6, device=self.device), env_ids=env_ids)
+
+    def rise(self, env_ids: torch.Tensor) -> torch.Tensor:
+        """(E,) how much higher (m) the centre of each box of ``env_ids`` rests on its bottom face than its library
+        box's: a reference pose of the library box is moved up by this to keep the bottom face where it was."""
+        return self.half_extents[env_ids, 2] - self._library_half_extents[self.object_ids[env_ids], 2]
 
     def _object_ids(self, objects: Sequence[str] | torch.Tensor) -> torch.Tensor:
         if isinstance(objects, torch.Tensor):
@@ -185,8 +203,7 @@ class ObjectSwitch(ManagerTermBase):
     def _mujoco_geom(self) -> tuple[object, int]:
         """The MuJoCo Warp model and the box's geom index in it (the same in every world).
 
-        The solver is built after the event terms, so it is looked up on first use; then the geom's bounding box
-        (shared by all worlds) is widened to enclose every box of :attr:`names` for MuJoCo's broadphase.
+        The solver is built after the event terms, so it is looked up on first use.
         """
         if self._geom_id is None:
             solver = NewtonManager._solver
@@ -200,7 +217,4 @@ class ObjectSwitch(ManagerTermBase):
             if not match.any(dim=-1).all() or (geom_ids != geom_ids[0]).any():
                 raise ValueError("object switch: the object's box is not the same MuJoCo geom in every world")
             self._mjw_model, self._geom_id = solver.mjw_model, int(geom_ids[0])
-            envelope = self._library_half_extents.max(dim=0).values
-            geom_aabb = wp.to_torch(self._mjw_model.geom_aabb)  # (worlds or 1, geoms, 2: centre and half size, 3)
-            geom_aabb[:, self._geom_id, 1] = torch.maximum(geom_aabb[:, self._geom_id, 1], envelope.to(geom_aabb))
         return self._mjw_model, self._geom_id

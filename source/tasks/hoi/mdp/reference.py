@@ -165,7 +165,8 @@ class ReferenceMotion(CommandTerm):
 
     def _write_reference_state(self, env_ids: torch.Tensor, frame: MotionFrame):
         """Put the humanoid and the object of ``env_ids`` in the reference ``frame``, perturbed by the noise config;
-        with an object switch, the object first becomes the object of the env's clip (:attr:`clip_ids`)."""
+        with an object switch, the object first becomes the object of the env's clip (:attr:`clip_ids`), at a drawn
+        size whose bottom face is where the clip's box has it."""
         count, cfg = len(env_ids), self.cfg
         if self.object_switch is not None:
             self.object_switch.set_objects(env_ids, self._clip_objects[self.clip_ids[env_ids]])
@@ -185,6 +186,8 @@ class ReferenceMotion(CommandTerm):
         self.humanoid.write_joint_velocity_to_sim_index(velocity=frame.joint_vel, joint_ids=self.joint_ids, env_ids=env_ids)
 
         object_pos = frame.object_pos + origins + noise(cfg.object_pos_noise, 3) * torch.tensor([1.0, 1.0, 0.0], device=self.device)
+        if self.object_switch is not None:  # a box drawn larger or smaller than the clip's keeps its bottom face
+            object_pos[:, 2] += self.object_switch.rise(env_ids)
         object_vel = torch.cat([frame.object_lin_vel, frame.object_ang_vel], dim=-1)
         self.object.write_root_pose_to_sim_index(root_pose=torch.cat([object_pos, frame.object_quat], -1), env_ids=env_ids)
         self.object.write_root_velocity_to_sim_index(root_velocity=object_vel, env_ids=env_ids)
