@@ -4,7 +4,7 @@ A released checkpoint is a third of the size of a training one (the optimizer ho
 play.py, evaluate.py and --expert load it as they load any checkpoint; training resumed from it starts a fresh
 optimizer. The shipped Track expert was written this way:
 
-    python scripts/release.py --checkpoint logs/rsl_rl/interprior_track/<run>/model_1199.pt \\
+    python scripts/release.py --checkpoint logs/rsl_rl/interprior_track/<run>/model_1200.pt \\
         --out source/agents/pretrained/track_expert.pt
 """
 
