@@ -57,6 +57,29 @@ def test_scene_shows_what_it_is_posed_with(scene):
     assert (marked[changed, 1] > marked[changed, 0]).mean() > 0.5
 
 
+def test_the_object_is_drawn_at_the_size_it_is_given(scene):
+    _standing(scene)
+    look_at = np.array([0.0, 0.0, 0.9])
+    nominal = scene.render(look_at).copy()
+    half_extents = scene.model.geom_size[scene.model.body("object").geomadr[0]].copy()
+    changed = []
+    for scale in (1.2, 1.5):
+        scene.set_object_size(scale * half_extents)
+        changed.append((np.abs(scene.render(look_at).astype(int) - nominal).sum(-1) > 0).sum())
+    assert 20 < changed[0] < changed[1]  # a larger box covers more of the picture
+    scene.set_object_size(half_extents)
+    assert np.array_equal(scene.render(look_at), nominal)
+
+
+def test_only_a_single_box_can_be_resized():
+    stool = RenderScene("stool", width=32, height=24)
+    try:
+        with pytest.raises(ValueError, match="not a single box"):
+            stool.set_object_size(np.full(3, 0.2))
+    finally:
+        stool.close()
+
+
 def test_save_gif_rejects_other_formats(tmp_path):
     with pytest.raises(ValueError, match="GIF"):
         save_gif([np.zeros((4, 4, 3), np.uint8)], tmp_path / "clip.mp4", fps=30)

@@ -15,7 +15,7 @@ from PIL import Image
 
 from interprior.assets.humanoid import canonical_joint_name
 from interprior.assets.embodiment import get_embodiment
-from interprior.tasks.hoi.mdp.object_switch import OBJECT_SWITCH_TERM, object_switch_term
+from interprior.tasks.hoi.mdp.object_switch import OBJECT_SWITCH_TERM, ObjectSwitch, object_switch_term
 
 from .scene import RenderScene
 
@@ -26,11 +26,17 @@ CAMERA_SMOOTHING = 0.1
 """Fraction of the way the camera's aim moves to the pelvis per frame, so the view follows without shaking."""
 
 
+def active_object_switch(env: ManagerBasedRLEnv) -> ObjectSwitch | None:
+    """The env's object switch term, or ``None`` when the scene's object is always the one it spawned."""
+    event_terms = [name for names in env.event_manager.active_terms.values() for name in names]
+    return object_switch_term(env) if OBJECT_SWITCH_TERM in event_terms else None
+
+
 def scene_object_name(env: ManagerBasedRLEnv, env_id: int) -> str:
     """Library name of the object in environment ``env_id``: its clip's box when an object switch is active, else
     the object the scene spawned (its USD file is named after it)."""
-    event_terms = [name for names in env.event_manager.active_terms.values() for name in names]
-    if OBJECT_SWITCH_TERM in event_terms and (name := object_switch_term(env).object_names[env_id]) is not None:
+    switch = active_object_switch(env)
+    if switch is not None and (name := switch.object_names[env_id]) is not None:
         return name
     return Path(env.cfg.scene.object.spawn.usd_path).stem
 
@@ -60,6 +66,9 @@ class RolloutRecorder:
             if self.scene is not None:
                 self.scene.close()
             self.scene = RenderScene(object_name, *self.size, embodiment=self.embodiment)
+        switch = active_object_switch(self.env)
+        if switch is not None and switch.object_names[i] is not None:  # the drawn size, not the library box's
+            self.scene.set_object_size(switch.half_extents[i].cpu().numpy())
         origin = self.env.scene.env_origins[i].cpu().numpy()
         data = self.humanoid.data
         root_pos = data.root_pos_w.torch[i].cpu().numpy() - origin

@@ -90,6 +90,19 @@ class RenderScene:
         start = self._object_qpos[GHOST_PREFIX if ghost else ""]
         self.data.qpos[start : start + 7] = np.concatenate([pos, np.roll(quat_xyzw, 1)])
 
+    def set_object_size(self, half_extents: np.ndarray) -> None:
+        """Resize the object (not its ghost), a single box, to ``half_extents`` (3,) (m): the size an object switch
+        drew for the simulated box, while the ghost keeps the clip's box.
+
+        Raises:
+            ValueError: The object is not a single box.
+        """
+        body = self.model.body("object")
+        geom = body.geomadr[0]
+        if body.geomnum[0] != 1 or self.model.geom_type[geom] != mujoco.mjtGeom.mjGEOM_BOX:
+            raise ValueError(f"{self.object_name} is not a single box: it cannot be resized")
+        self.model.geom_size[geom] = half_extents
+
     def show_ghost(self, visible: bool) -> None:
         """Show or hide the ghost humanoid and object (hidden ones are moved under the ground)."""
         if not visible:
