@@ -116,7 +116,8 @@ def test_reference_actions_refuse_a_second_offset():
 
 
 def test_fallen_humanoid_terminates(env):
-    _put_on_reference(env)
+    reference = env.command_manager.get_term("reference")
+    _put_on_reference(env, reference.clip_ids.clone(), torch.zeros(NUM_ENVS))  # the clips' first, standing frames
     humanoid = env.scene["humanoid"]
     pose = humanoid.data.root_pose_w.torch.clone()
     pose[:, 2] = 0.15
@@ -175,3 +176,28 @@ def test_each_world_tracks_its_clips_box_with_size_mass_and_centre_of_mass_drawn
     assert not torch.allclose(scale_a, scale_b)
     assert not torch.allclose(mass_a, mass_b) and not torch.allclose(com_a, com_b)
     assert (com_a.abs() <= 0.02 + 1e-5).all()
+
+
+def test_a_failed_episode_draws_starts_to_where_it_began_and_a_finished_one_away(env):
+    reference = env.command_manager.get_term("reference")
+    starts = reference.starts
+    for seed in range(20, 40):  # two episodes that started in different bins of start times
+        env.reset(seed=seed)
+        bins = reference.start_bins.clone()
+        if bins[0] != bins[1]:
+            break
+    rate, recorded = starts.failure_rate.clone(), starts.recorded.clone()
+    # world 0 lies on the ground; world 1 is on its reference with its clip's end passed at the next step
+    clip_ids = reference.clip_ids.clone()
+    _put_on_reference(env, clip_ids, reference.library.durations[clip_ids] + 0.5 * env.step_dt)
+    humanoid = env.scene["humanoid"]
+    pose = humanoid.data.root_pose_w.torch[:1].clone()
+    pose[:, 2] = 0.15
+    humanoid.write_root_pose_to_sim_index(root_pose=pose, env_ids=torch.tensor([0]))
+    _, _, terminated, truncated, extras = env.step(torch.zeros(NUM_ENVS, env.action_manager.total_action_dim))
+    assert terminated.tolist() == [True, False] and bool(truncated[1])
+    assert (starts.recorded - recorded)[bins].tolist() == [1, 1] and int((starts.recorded - recorded).sum()) == 2
+    smoothing = starts.cfg.smoothing
+    expected = [(1 - smoothing) * rate[bins[0]] + smoothing, (1 - smoothing) * rate[bins[1]]]
+    torch.testing.assert_close(starts.failure_rate[bins], torch.stack(expected))
+    assert "Metrics/reference/start_failure_rate" in extras["log"]

@@ -3,7 +3,8 @@
 The policy sees the simulated state (the paper's x_t: humanoid and object kinematics, signed distances to the
 object, body contacts) and the next reference frames as residuals to it, and outputs PD joint targets at 30 Hz. The
 reward is the paper's InterMimic+ reward r = (r_track - r_energy - r_h) + r_ter with every part a separate term;
-episodes start from perturbed reference states, get velocity kicks, and end on a fall, a drift or the clip's end.
+episodes start from perturbed reference states (more often where episodes failed), get velocity kicks, and end on
+a fall, a drift or the clip's end.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ TRACK_BOXES = ("box_small", "box_medium", "box_large", "plate")
 
 @configclass
 class CommandsCfg:
-    reference = mdp.ReferenceMotionCfg(object_switch_term=OBJECT_SWITCH_TERM)
-    """Its motion paths are set by the env cfg: the embodiment's bundled training clips."""
+    reference = mdp.ReferenceMotionCfg(
+        object_switch_term=OBJECT_SWITCH_TERM, failure_weighted_starts=mdp.FailureWeightedStartsCfg()
+    )
+    """Its motion paths are set by the env cfg: the embodiment's bundled training clips. Episodes start more often
+    in the seconds of the clips from which episodes failed."""
 
 
 @configclass

@@ -5,6 +5,7 @@ from isaaclab.envs.mdp import *  # noqa: F401, F403
 from .actions import ReferenceJointPositionAction, ReferenceJointPositionActionCfg  # noqa: F401
 from .observations import *  # noqa: F401, F403
 from .reference import ReferenceMotion, ReferenceMotionCfg  # noqa: F401
+from .start_sampler import FailureWeightedStarts, FailureWeightedStartsCfg  # noqa: F401
 from .rewards import *  # noqa: F401, F403
 from .sparse_goal import SparseGoal, SparseGoalCfg  # noqa: F401
 from .terminations import *  # noqa: F401, F403

@@ -28,6 +28,7 @@ from interprior.assets.embodiment import get_embodiment
 from interprior.data.motion_library import MotionFrame, MotionLibrary
 
 from .object_switch import object_switch_term
+from .start_sampler import FailureWeightedStarts, FailureWeightedStartsCfg
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
@@ -69,6 +70,14 @@ class ReferenceMotion(CommandTerm):
             """(C,) long index into the switch's boxes of each clip's object."""
         self.clip_ids = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
         self.times = torch.zeros(self.num_envs, device=self.device)
+        self.starts = (
+            None
+            if cfg.failure_weighted_starts is None
+            else FailureWeightedStarts(cfg.failure_weighted_starts, self.library.durations, cfg.min_remaining_time)
+        )
+        """Start sampling weighted by where episodes failed, or ``None`` for uniform starts."""
+        self.start_bins = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
+        """(N,) the :attr:`starts` bin each environment's episode started in."""
         self.future_offsets = env.step_dt * (torch.tensor(cfg.future_frames, device=self.device).float() - 1.0)
         self._future: tuple[MotionFrame, torch.Tensor] | None = None
         """The last :meth:`future` result, and (below) the clips and times it is for."""
@@ -81,6 +90,8 @@ class ReferenceMotion(CommandTerm):
         self._refresh_target()
         self.metrics["error_body_pos"] = torch.zeros(self.num_envs, device=self.device)
         self.metrics["error_object_pos"] = torch.zeros(self.num_envs, device=self.device)
+        if self.starts is not None:
+            self.metrics["start_failure_rate"] = torch.zeros(self.num_envs, device=self.device)
 
     def __str__(self) -> str:
         return (
@@ -144,14 +155,27 @@ class ReferenceMotion(CommandTerm):
     def _resample_command(self, env_ids: Sequence[int] | slice):
         env_ids = torch.arange(self.num_envs, device=self.device)[env_ids]
         count = len(env_ids)
-        clip_ids = self.library.sample_clips(count, generator=self._generator)
-        times = self.library.sample_times(clip_ids, truncate_time=self.cfg.min_remaining_time, generator=self._generator)
+        if self.starts is None:
+            clip_ids = self.library.sample_clips(count, generator=self._generator)
+            times = self.library.sample_times(clip_ids, truncate_time=self.cfg.min_remaining_time, generator=self._generator)
+        else:
+            self._record_outcomes(env_ids)
+            clip_ids, times = self.starts.sample(count, generator=self._generator)
         from_start = torch.rand(count, device=self.device, generator=self._generator) < self.cfg.start_at_beginning_prob
         times = torch.where(from_start, torch.zeros_like(times), times)
+        if self.starts is not None:
+            self.start_bins[env_ids] = self.starts.bin_of(clip_ids, times)
         self.clip_ids[env_ids] = clip_ids
         self.times[env_ids] = times + self._env.step_dt
         self._write_reference_state(env_ids, self.library.frame_at(clip_ids, times))
         self._refresh_target()
+
+    def _record_outcomes(self, env_ids: torch.Tensor) -> None:
+        """Give :attr:`starts` the outcome of the episodes of ``env_ids`` that ran: a termination (not a time-out
+        such as the clip's end) is a failure. Resets happen before the termination manager clears its signals."""
+        ended = env_ids[self._env.episode_length_buf[env_ids] > 0]
+        if len(ended):
+            self.starts.record(self.start_bins[ended], self._env.termination_manager.terminated[ended])
 
     def _update_command(self):
         self.times += self._env.step_dt
@@ -162,6 +186,8 @@ class ReferenceMotion(CommandTerm):
         self.metrics["error_body_pos"] = torch.linalg.norm(state["body_pos"] - self.target.body_pos, dim=-1).mean(-1)
         object_pos, _ = self.object_pose()
         self.metrics["error_object_pos"] = torch.linalg.norm(object_pos - self.target.object_pos, dim=-1)
+        if self.starts is not None:
+            self.metrics["start_failure_rate"] = self.starts.failure_rate[self.start_bins]
 
     def _write_reference_state(self, env_ids: torch.Tensor, frame: MotionFrame):
         """Put the humanoid and the object of ``env_ids`` in the reference ``frame``, perturbed by the noise config;
@@ -221,6 +247,9 @@ class ReferenceMotionCfg(CommandTermCfg):
     """Reference frames observed, in control steps after the current state (1 = the next step's target)."""
     min_remaining_time: float = 1.0
     """Start times leave at least this much of the clip (s)."""
+    failure_weighted_starts: FailureWeightedStartsCfg | None = None
+    """Draw start times weighted towards where episodes failed (InterMimic's start sampling); ``None``: clips in
+    proportion to their duration and times uniform."""
     start_at_beginning_prob: float = 0.1
     """Fraction of resets that start at the clip's first frame."""
     root_pos_noise: float = 0.02
