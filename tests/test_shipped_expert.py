@@ -31,7 +31,7 @@ def test_the_shipped_expert_is_released_and_tracks_longer_than_the_zero_action(t
     saved = torch.load(PRETRAINED_TRACK_EXPERT, map_location="cpu", weights_only=False)
     assert OPTIMIZER_KEY not in saved and saved["iter"] > 0
     # the same actor with a zero last layer outputs the zero action: PD at the reference's joint angles
-    zero = {key: value for key, value in saved.items()}
+    zero = dict(saved)
     actor = dict(saved["actor_state_dict"])
     last = max(int(name.split(".")[1]) for name in actor if name.startswith("mlp.") and name.endswith(".weight"))
     for name in (f"mlp.{last}.weight", f"mlp.{last}.bias"):

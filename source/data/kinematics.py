@@ -58,6 +58,12 @@ def forward_kinematics(
     return body_pos.astype(np.float32), body_quat.astype(np.float32)
 
 
+def box_depth(up: np.ndarray, half_extents: np.ndarray) -> np.ndarray:
+    """(...) how far a box's lowest corner lies below its centre (m): ``up`` (..., 3) is the world's vertical in the
+    box frame, ``half_extents`` (..., 3) the box's (m)."""
+    return np.abs(up * half_extents).sum(-1)
+
+
 def lowest_point(
     root_pos: np.ndarray, root_quat: np.ndarray, joint_pos: np.ndarray, embodiment: Embodiment = SMPL,
     bodies: tuple[str, ...] | None = None,
@@ -87,7 +93,7 @@ def lowest_point(
             centre, size, kind = data.geom_xpos[geom], model.geom_size[geom], model.geom_type[geom]
             up = data.geom_xmat[geom].reshape(3, 3)[2]  # world z in the geom frame
             if kind == mujoco.mjtGeom.mjGEOM_BOX:
-                heights.append(centre[2] - np.abs(up * size).sum())
+                heights.append(centre[2] - box_depth(up, size))
             elif kind == mujoco.mjtGeom.mjGEOM_SPHERE:
                 heights.append(centre[2] - size[0])
             elif kind == mujoco.mjtGeom.mjGEOM_CAPSULE:

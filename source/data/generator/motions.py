@@ -12,6 +12,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation, Slerp
 
 from ...assets.skeleton import BODY_NAMES, JOINT_NAMES
+from ..kinematics import box_depth
 from .ik import body_frames, joint_indices
 from .locomotion import FOOT_POINT_HEIGHT, SOLE_DEPTH, foot_points, gait_cycle, plant_root, yaw_rotation
 from .plan import Plan
@@ -174,8 +175,8 @@ def ankle_clearance(foot_quat: np.ndarray, toe_angles: np.ndarray) -> np.ndarray
     ankle = Rotation.from_quat(foot_quat)
     toe = ankle * Rotation.from_euler("XYZ", toe_angles)
     up_heel, up_toe = ankle.as_matrix()[:, 2], toe.as_matrix()[:, 2]  # rows: world z in each frame
-    heel_low = up_heel @ heel_centre - np.abs(up_heel * heel_half).sum(-1)
-    toe_low = up_heel @ toe_origin + up_toe @ toe_centre - np.abs(up_toe * toe_half).sum(-1)
+    heel_low = up_heel @ heel_centre - box_depth(up_heel, heel_half)
+    toe_low = up_heel @ toe_origin + up_toe @ toe_centre - box_depth(up_toe, toe_half)
     return -np.minimum(heel_low, toe_low)
 
 
