@@ -2,9 +2,9 @@
 
 InterMimic trains with a fixed learning rate of 2e-5 on 4096 GPU envs for days; on a CPU budget we use an adaptive
 rate starting at 1e-4 (KL target 0.01). The action noise is small, as InterMimic's fixed one: at most 0.1 in action
-units (0.05 rad). With the 0.23 a longer run had learned, the shipped expert's training-like episodes were 53 control
-steps long against 65 at 0.1, and more of them dropped the box; capping it took the expert from 0 to 2 of the 16
-training clips tracked to the end in 200 iterations.
+units (0.05 rad). With the 0.23 a longer run had learned, its iteration-1200 policy's training-like episodes were 53
+control steps long against 65 at 0.1, and more of them dropped the box; capping it took the expert from 0 to 2 of the
+16 training clips tracked to the end in 200 iterations.
 """
 
 from isaaclab.utils import configclass
