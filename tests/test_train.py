@@ -170,6 +170,13 @@ def test_an_unknown_task_is_refused(tmp_path):
     assert not (tmp_path / "logs").exists()
 
 
+def test_an_embodiment_override_is_refused_naming_the_task_variants(tmp_path):
+    error = error_line(run_script("train.py", "--task", "InterPrior-Track-v0", "env.embodiment=g1", cwd=tmp_path))
+    assert error.startswith("train.py: error: InterPrior-Track-v0's humanoid")
+    assert "is not the embodiment 'g1'" in error and "InterPrior-Track-G1-v0" in error
+    assert not (tmp_path / "logs").exists()
+
+
 def test_a_missing_checkpoint_is_refused(tmp_path):
     missing = tmp_path / "model_7.pt"
     error = error_line(run_script("play.py", "--task", TASK, "--checkpoint", str(missing), cwd=tmp_path))

@@ -17,9 +17,8 @@ from rsl_rl.runners import OnPolicyRunner
 from isaaclab.envs import ManagerBasedRLEnv, ManagerBasedRLEnvCfg
 
 from isaaclab_rl.rsl_rl import RslRlOnPolicyRunnerCfg, check_rsl_rl_version, handle_deprecated_rsl_rl_cfg
-from isaaclab_tasks.utils import resolve_task_config
 
-from interprior.tasks.env_factory import check_task_id
+from interprior.tasks.env_factory import load_task_and_agent_cfgs
 
 from .checkpoints import OPTIMIZER_KEY, check_checkpoint_fits
 from .finite import FiniteVecEnvWrapper
@@ -42,8 +41,7 @@ def load_task_configs(
     Raises:
         ValueError: Unknown task, or an override that does not resolve.
     """
-    check_task_id(task)
-    env_cfg, agent_cfg = resolve_task_config(task, AGENT_CFG_ENTRY_POINT, play_mode=play, overrides=list(overrides))
+    env_cfg, agent_cfg = load_task_and_agent_cfgs(task, AGENT_CFG_ENTRY_POINT, overrides, play)
     if agent_cfg.class_name != "OnPolicyRunner":
         raise ValueError(f"task {task} asks for an rsl_rl {agent_cfg.class_name}; only OnPolicyRunner is supported")
     return env_cfg, handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())

@@ -11,7 +11,7 @@ import gymnasium as gym
 from isaaclab.app import launch_simulation
 from isaaclab.envs import ManagerBasedRLEnv, ManagerBasedRLEnvCfg
 
-from isaaclab_tasks.utils import parse_env_cfg
+from isaaclab_tasks.utils import parse_env_cfg, resolve_task_config
 
 TASK_PREFIX = "InterPrior-"
 
@@ -30,12 +30,49 @@ def check_task_id(task: str) -> None:
         raise ValueError(f"unknown task {task!r}; InterPrior tasks are: {', '.join(known)}")
 
 
+def check_embodiment(task: str, env_cfg: ManagerBasedRLEnvCfg) -> None:
+    """Raise ``ValueError`` when the scene's humanoid is not the character ``env_cfg.embodiment`` names.
+
+    The config builds its humanoid from its embodiment when it is made, so an override such as ``env.embodiment=g1``
+    would leave the other character in the scene while every term reads the new one's bodies.
+    """
+    from interprior.assets.embodiment import get_embodiment
+
+    humanoid_usd = env_cfg.scene.humanoid.spawn.usd_path
+    if humanoid_usd != get_embodiment(env_cfg.embodiment).articulation().spawn.usd_path:
+        variants = [known for known in interprior_task_ids() if _character_free_id(known) == _character_free_id(task)]
+        raise ValueError(
+            f"{task}'s humanoid ({humanoid_usd}) is not the embodiment {env_cfg.embodiment!r}: the embodiment is a"
+            f" property of the task and cannot be overridden; pick the task's variant instead (one of {variants})"
+        )
+
+
+def _character_free_id(task: str) -> str:
+    """``task`` without its embodiment suffix: the id its variants for the other characters share."""
+    return task.removesuffix("-v0").removesuffix("-G1")
+
+
 def load_env_cfg(
     task: str, num_envs: int | None = None, device: str = "cpu", overrides: Sequence[str] = ()
 ) -> ManagerBasedRLEnvCfg:
     """The task's env config with presets resolved (``overrides`` such as ``["physics=physx"]``)."""
     check_task_id(task)
-    return parse_env_cfg(task, device=device, num_envs=num_envs, overrides=list(overrides))
+    env_cfg = parse_env_cfg(task, device=device, num_envs=num_envs, overrides=list(overrides))
+    check_embodiment(task, env_cfg)
+    return env_cfg
+
+
+def load_task_and_agent_cfgs(task: str, entry_point: str, overrides: Sequence[str] = (), play: bool = False):
+    """The env config of ``task`` and its learner config registered under ``entry_point``, with Hydra-style
+    ``overrides`` (``env.*``, ``agent.*``, presets) applied and the env's ``play_mode()`` when ``play``.
+
+    Raises:
+        ValueError: Unknown task, an override that does not resolve, or one that changes the embodiment.
+    """
+    check_task_id(task)
+    env_cfg, agent_cfg = resolve_task_config(task, entry_point, play_mode=play, overrides=list(overrides))
+    check_embodiment(task, env_cfg)
+    return env_cfg, agent_cfg
 
 
 @contextlib.contextmanager

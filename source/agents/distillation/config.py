@@ -15,10 +15,8 @@ import gymnasium as gym
 from isaaclab.envs import ManagerBasedRLEnvCfg
 from isaaclab.utils import configclass
 
-from isaaclab_tasks.utils import resolve_task_config
-
 from interprior.agents.latent import LatentPolicyCfg
-from interprior.tasks.env_factory import check_task_id
+from interprior.tasks.env_factory import check_task_id, load_task_and_agent_cfgs
 
 DISTILLATION_CFG_ENTRY_POINT = "distillation_cfg_entry_point"
 """The gym registration key of a goal task's :class:`DistillationRunnerCfg`."""
@@ -112,4 +110,4 @@ def load_distillation_configs(
     """
     if not is_distillation_task(task):
         raise ValueError(f"task {task} has no distillation config ({DISTILLATION_CFG_ENTRY_POINT})")
-    return resolve_task_config(task, DISTILLATION_CFG_ENTRY_POINT, play_mode=play, overrides=list(overrides))
+    return load_task_and_agent_cfgs(task, DISTILLATION_CFG_ENTRY_POINT, overrides, play)

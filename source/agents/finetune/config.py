@@ -15,9 +15,7 @@ import gymnasium as gym
 from isaaclab.envs import ManagerBasedRLEnvCfg
 from isaaclab.utils import configclass
 
-from isaaclab_tasks.utils import resolve_task_config
-
-from interprior.tasks.env_factory import check_task_id
+from interprior.tasks.env_factory import check_task_id, load_task_and_agent_cfgs
 
 FINETUNE_CFG_ENTRY_POINT = "finetune_cfg_entry_point"
 """The gym registration key of an in-betweening task's :class:`FinetuneRunnerCfg`."""
@@ -135,7 +133,7 @@ def load_finetune_configs(
     """
     if not is_finetune_task(task):
         raise ValueError(f"task {task} has no fine-tuning config ({FINETUNE_CFG_ENTRY_POINT})")
-    return resolve_task_config(task, FINETUNE_CFG_ENTRY_POINT, play_mode=play, overrides=list(overrides))
+    return load_task_and_agent_cfgs(task, FINETUNE_CFG_ENTRY_POINT, overrides, play)
 
 
 def apply_distillation_share(env_cfg: ManagerBasedRLEnvCfg, cfg: FinetuneRunnerCfg) -> None:
