@@ -52,6 +52,9 @@ class ScheduledGoal(HeldSnapshotGoal):
         self.shift = torch.zeros(self.num_envs, 3, device=self.device)
         """(N, 4), (N, 3): the canonicalization move applied to the clip's goal frames."""
         self._start_time = torch.zeros(self.num_envs, device=self.device)
+        embodiment = self.layout.embodiment
+        self._distance_body_ids = embodiment.body_ids(embodiment.distance_bodies)
+        """Body indices whose distance to the object is measured (the columns of ``body_object_distances``)."""
 
     def __str__(self) -> str:
         spacing = "one goal" if self.cfg.goal_spacing is None else f"a goal every {self.cfg.goal_spacing} steps"
@@ -77,10 +80,8 @@ class ScheduledGoal(HeldSnapshotGoal):
         the object is measured, label 0 or 1) whose touching the object agrees with the label; 1 where none is."""
         distance, _ = body_object_distances(self._env, self.cfg.reference_name)
         touching = (distance < self.cfg.contact_distance).float()
-        embodiment = self.layout.embodiment
-        distance_body_ids = embodiment.body_ids(embodiment.distance_bodies)
-        labels = self.goal_frames().contact_object[:, -1, distance_body_ids].float()
-        given = self.component_mask[:, -1, self.layout.contact][:, distance_body_ids] * (labels >= 0).float()
+        labels = self.goal_frames().contact_object[:, -1, self._distance_body_ids].float()
+        given = self.component_mask[:, -1, self.layout.contact][:, self._distance_body_ids] * (labels >= 0).float()
         agree = (1.0 - (touching - labels).abs()) * given
         labelled = given.sum(-1)
         return torch.where(labelled > 0, agree.sum(-1) / labelled.clamp(min=1.0), torch.ones_like(labelled))

@@ -32,15 +32,6 @@ def active_object_switch(env: ManagerBasedRLEnv) -> ObjectSwitch | None:
     return object_switch_term(env) if OBJECT_SWITCH_TERM in event_terms else None
 
 
-def scene_object_name(env: ManagerBasedRLEnv, env_id: int) -> str:
-    """Library name of the object in environment ``env_id``: its clip's box when an object switch is active, else
-    the object the scene spawned (its USD file is named after it)."""
-    switch = active_object_switch(env)
-    if switch is not None and (name := switch.object_names[env_id]) is not None:
-        return name
-    return Path(env.cfg.scene.object.spawn.usd_path).stem
-
-
 class RolloutRecorder:
     """Pictures of environment ``env_id`` of ``env``, one per :meth:`capture`, ``width`` x ``height`` pixels."""
 
@@ -54,6 +45,9 @@ class RolloutRecorder:
         terms = env.command_manager.active_terms
         self.reference = env.command_manager.get_term("reference") if "reference" in terms else None
         self.goal = env.command_manager.get_term("goal") if "goal" in terms else None
+        self.switch = active_object_switch(env)
+        self.spawned_object_name = Path(env.cfg.scene.object.spawn.usd_path).stem
+        """Library name of the object the scene spawned (its USD file is named after it)."""
         self.frames: list[np.ndarray] = []
         self.scene: RenderScene | None = None
         self.look_at: np.ndarray | None = None
@@ -61,14 +55,14 @@ class RolloutRecorder:
     def capture(self) -> np.ndarray:
         """Render the environment's current state and keep the picture; returns it (height, width, 3) uint8."""
         i = self.env_id
-        object_name = scene_object_name(self.env, i)
+        switched_name = self.switch.object_names[i] if self.switch is not None else None
+        object_name = self.spawned_object_name if switched_name is None else switched_name
         if self.scene is None or self.scene.object_name != object_name:
             if self.scene is not None:
                 self.scene.close()
             self.scene = RenderScene(object_name, *self.size, embodiment=self.embodiment)
-        switch = active_object_switch(self.env)
-        if switch is not None and switch.object_names[i] is not None:  # the drawn size, not the library box's
-            self.scene.set_object_size(switch.half_extents[i].cpu().numpy())
+        if switched_name is not None:  # the drawn size, not the library box's
+            self.scene.set_object_size(self.switch.half_extents[i].cpu().numpy())
         origin = self.env.scene.env_origins[i].cpu().numpy()
         data = self.humanoid.data
         root_pos = data.root_pos_w.torch[i].cpu().numpy() - origin
