@@ -16,6 +16,7 @@ import copy
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import mujoco
@@ -65,6 +66,8 @@ class Embodiment:
     ``ValueError`` for a body without collision geometry."""
     articulation: Callable[[], ArticulationCfg]
     """Builds a new articulation cfg of the character (USD, PD drives, standing pose) at the humanoid's prim path."""
+    usd: Callable[[], Path]
+    """The character's USD file, which :attr:`articulation` spawns (converted from :attr:`mjcf` once, then cached)."""
     mujoco_model: Callable[[], mujoco.MjModel]
     """The character's compiled MJCF (a free root, then :attr:`joint_names`), for forward kinematics of its clips."""
     mjcf: Callable[[], str]
@@ -123,6 +126,18 @@ def _smpl_articulation() -> ArticulationCfg:
     return copy.deepcopy(HUMANOID_CFG)  # each env cfg owns its articulation cfg
 
 
+def _smpl_usd() -> Path:
+    from .build import humanoid_usd
+
+    return humanoid_usd()
+
+
+def _g1_usd() -> Path:
+    from .g1 import g1_usd
+
+    return g1_usd()
+
+
 def _g1_articulation() -> ArticulationCfg:
     from .g1 import g1_cfg
 
@@ -160,6 +175,7 @@ def _g1() -> Embodiment:
         contact_sphere=functools.partial(collision_sphere, menagerie_model()),
         mjcf=g1_mjcf,
         articulation=_g1_articulation,
+        usd=_g1_usd,
         mujoco_model=menagerie_model,
     )
 
@@ -180,6 +196,7 @@ SMPL = Embodiment(
     contact_sphere=smpl_contact_sphere,
     mjcf=functools.partial(humanoid_mjcf, with_actuators=False),
     articulation=_smpl_articulation,
+    usd=_smpl_usd,
     mujoco_model=_smpl_mujoco_model,
 )
 """Our SMPL-topology humanoid, the default."""

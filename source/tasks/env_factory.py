@@ -13,6 +13,8 @@ from isaaclab.envs import ManagerBasedRLEnv, ManagerBasedRLEnvCfg
 
 from isaaclab_tasks.utils import parse_env_cfg, resolve_task_config
 
+from .registration import EMBODIMENT_VARIANTS
+
 TASK_PREFIX = "InterPrior-"
 
 
@@ -39,7 +41,7 @@ def check_embodiment(task: str, env_cfg: ManagerBasedRLEnvCfg) -> None:
     from interprior.assets.embodiment import get_embodiment
 
     humanoid_usd = env_cfg.scene.humanoid.spawn.usd_path
-    if humanoid_usd != get_embodiment(env_cfg.embodiment).articulation().spawn.usd_path:
+    if humanoid_usd != str(get_embodiment(env_cfg.embodiment).usd()):
         variants = [known for known in interprior_task_ids() if _character_free_id(known) == _character_free_id(task)]
         raise ValueError(
             f"{task}'s humanoid ({humanoid_usd}) is not the embodiment {env_cfg.embodiment!r}: the embodiment is a"
@@ -49,7 +51,10 @@ def check_embodiment(task: str, env_cfg: ManagerBasedRLEnvCfg) -> None:
 
 def _character_free_id(task: str) -> str:
     """``task`` without its embodiment suffix: the id its variants for the other characters share."""
-    return task.removesuffix("-v0").removesuffix("-G1")
+    task = task.removesuffix("-v0")
+    for variant in filter(None, EMBODIMENT_VARIANTS):
+        task = task.removesuffix(f"-{variant}")
+    return task
 
 
 def load_env_cfg(
@@ -67,9 +72,12 @@ def load_task_and_agent_cfgs(task: str, entry_point: str, overrides: Sequence[st
     ``overrides`` (``env.*``, ``agent.*``, presets) applied and the env's ``play_mode()`` when ``play``.
 
     Raises:
-        ValueError: Unknown task, an override that does not resolve, or one that changes the embodiment.
+        ValueError: Unknown task, a task without a config at ``entry_point``, an override that does not resolve, or
+            one that changes the embodiment.
     """
     check_task_id(task)
+    if entry_point not in gym.spec(task).kwargs:
+        raise ValueError(f"task {task} has no learner config of this kind ({entry_point})")
     env_cfg, agent_cfg = resolve_task_config(task, entry_point, play_mode=play, overrides=list(overrides))
     check_embodiment(task, env_cfg)
     return env_cfg, agent_cfg

@@ -108,6 +108,4 @@ def load_distillation_configs(
     Raises:
         ValueError: Unknown task, a task without a distillation config, or an override that does not resolve.
     """
-    if not is_distillation_task(task):
-        raise ValueError(f"task {task} has no distillation config ({DISTILLATION_CFG_ENTRY_POINT})")
     return load_task_and_agent_cfgs(task, DISTILLATION_CFG_ENTRY_POINT, overrides, play)

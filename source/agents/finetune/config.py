@@ -131,8 +131,6 @@ def load_finetune_configs(
     Raises:
         ValueError: Unknown task, a task without a fine-tuning config, or an override that does not resolve.
     """
-    if not is_finetune_task(task):
-        raise ValueError(f"task {task} has no fine-tuning config ({FINETUNE_CFG_ENTRY_POINT})")
     return load_task_and_agent_cfgs(task, FINETUNE_CFG_ENTRY_POINT, overrides, play)
 
 
