@@ -201,3 +201,15 @@ def test_a_failed_episode_draws_starts_to_where_it_began_and_a_finished_one_away
     expected = [(1 - smoothing) * rate[bins[0]] + smoothing, (1 - smoothing) * rate[bins[1]]]
     torch.testing.assert_close(starts.failure_rate[bins], torch.stack(expected))
     assert "Metrics/reference/start_failure_rate" in extras["log"]
+
+
+def test_an_env_reset_inside_a_step_is_one_step_behind_its_reference_as_after_env_reset(env):
+    env.reset(seed=6)
+    reference = env.command_manager.get_term("reference")
+    env.episode_length_buf[0] = env.max_episode_length  # world 0 times out in the next step; world 1 runs on
+    running_time = reference.times[1].clone()
+    env.step(torch.zeros(env.num_envs, env.action_manager.total_action_dim))
+    assert env.episode_length_buf[0] == 0 and env.episode_length_buf[1] == 1
+    torch.testing.assert_close(reference.times[1], running_time + env.step_dt)
+    start = reference.library.frame_at(reference.clip_ids, reference.times - env.step_dt)
+    torch.testing.assert_close(reference.body_state()["body_pos"][0], start.body_pos[0], atol=2e-3, rtol=0)

@@ -178,7 +178,9 @@ class ReferenceMotion(CommandTerm):
             self.starts.record(self.start_bins[ended], self._env.termination_manager.terminated[ended])
 
     def _update_command(self):
-        self.times += self._env.step_dt
+        """Advance the clock one step, except for the environments reset in this step: their reset set it to the
+        reference of the state after their first step, as ``env.reset()`` leaves it."""
+        self.times += self._env.step_dt * (self._env.episode_length_buf > 0)
         self._refresh_target()
 
     def _update_metrics(self):
