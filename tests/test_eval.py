@@ -12,6 +12,7 @@ import csv
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,14 @@ def test_per_clip_the_longest_then_most_accurate_repetition_is_kept():
     summary = summarize([long_and_off, short])
     assert (summary.clips, summary.mean_steps, summary.body_error) == (1, 10.0, pytest.approx(0.1))
     assert summarize([long_and_off, short, long_and_exact]).body_error == 0.0
+
+
+
+def test_per_clip_a_successful_repetition_is_kept_before_a_closer_failed_one():
+    reached = replace(score_tracking(_episode(repeat=0)), success=True, body_error=0.3, object_error=0.3)
+    closer = replace(reached, repeat=1, success=False, body_error=0.1, object_error=0.1)
+    assert summarize([closer, reached]).success_rate == 100.0
+    assert summarize([closer, replace(reached, success=False)]).body_error == pytest.approx(0.1)
 
 
 # The Track evaluation's configuration, reports and plots.

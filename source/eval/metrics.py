@@ -9,8 +9,9 @@ Pure functions on numpy arrays, following InterMimic's evaluation:
 * Success: the episode reached the clip's last frame without an early termination.
 * Failure: the humanoid fell (its pelvis went below :attr:`EvalThresholds.fall_height`, or its state stopped being
   finite), whether or not the episode went on.
-* Per clip the best of its repeated episodes is kept: the one with the most steps, ties going to the lowest
-  ``E_h + E_o``; the summary averages the kept episodes over clips.
+* Per clip the best of its repeated episodes is kept: a successful one before any other, then the one with the most
+  steps (InterMimic's rule; for tracking a success is the longest episode), ties going to the lowest ``E_h + E_o``;
+  the summary averages the kept episodes over clips.
 """
 
 from __future__ import annotations
@@ -142,11 +143,13 @@ def score_tracking(episode: TrackedEpisode, thresholds: EvalThresholds = THRESHO
 
 
 def keep_best(scores: Sequence[EpisodeScore]) -> list[EpisodeScore]:
-    """Per clip (in order of first appearance) the episode with the most steps, then the lowest ``E_h + E_o``."""
+    """Per clip (in order of first appearance) a successful episode first, then the one with the most steps, then the
+    lowest ``E_h + E_o``. Goal episodes all run to their last goal's window unless they fall, so success must come
+    first there: the lowest error at the goal's time is not the goal reached."""
 
-    def rank(score: EpisodeScore) -> tuple[int, float]:
+    def rank(score: EpisodeScore) -> tuple[bool, int, float]:
         error = score.body_error + score.object_error
-        return score.steps, -error if math.isfinite(error) else -math.inf
+        return score.success, score.steps, -error if math.isfinite(error) else -math.inf
 
     best: dict[str, EpisodeScore] = {}
     for score in scores:
