@@ -113,7 +113,6 @@ def test_per_clip_the_longest_then_most_accurate_repetition_is_kept():
     assert summarize([long_and_off, short, long_and_exact]).body_error == 0.0
 
 
-
 def test_per_clip_a_successful_repetition_is_kept_before_a_closer_failed_one():
     reached = replace(score_tracking(_episode(repeat=0)), success=True, body_error=0.3, object_error=0.3)
     closer = replace(reached, repeat=1, success=False, body_error=0.1, object_error=0.1)

@@ -32,6 +32,12 @@ def check_task_id(task: str) -> None:
         raise ValueError(f"unknown task {task!r}; InterPrior tasks are: {', '.join(known)}")
 
 
+def has_learner_config(task: str, entry_point: str) -> bool:
+    """Whether the registered ``task`` names a learner config at ``entry_point`` (``ValueError`` for an unknown task)."""
+    check_task_id(task)
+    return entry_point in gym.spec(task).kwargs
+
+
 def check_embodiment(task: str, env_cfg: ManagerBasedRLEnvCfg) -> None:
     """Raise ``ValueError`` when the scene's humanoid is not the character ``env_cfg.embodiment`` names.
 
@@ -75,8 +81,7 @@ def load_task_and_agent_cfgs(task: str, entry_point: str, overrides: Sequence[st
         ValueError: Unknown task, a task without a config at ``entry_point``, an override that does not resolve, or
             one that changes the embodiment.
     """
-    check_task_id(task)
-    if entry_point not in gym.spec(task).kwargs:
+    if not has_learner_config(task, entry_point):
         raise ValueError(f"task {task} has no learner config of this kind ({entry_point})")
     env_cfg, agent_cfg = resolve_task_config(task, entry_point, play_mode=play, overrides=list(overrides))
     check_embodiment(task, env_cfg)

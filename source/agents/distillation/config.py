@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import MISSING
 
-import gymnasium as gym
-
 from isaaclab.envs import ManagerBasedRLEnvCfg
 from isaaclab.utils import configclass
 
 from interprior.agents.latent import LatentPolicyCfg
-from interprior.tasks.env_factory import check_task_id, load_task_and_agent_cfgs
+from interprior.tasks.env_factory import has_learner_config, load_task_and_agent_cfgs
 
 DISTILLATION_CFG_ENTRY_POINT = "distillation_cfg_entry_point"
 """The gym registration key of a goal task's :class:`DistillationRunnerCfg`."""
@@ -96,8 +94,7 @@ class DistillationRunnerCfg:
 
 def is_distillation_task(task: str) -> bool:
     """Whether the registered ``task`` is trained by distillation (it names a distillation runner config)."""
-    check_task_id(task)
-    return DISTILLATION_CFG_ENTRY_POINT in gym.spec(task).kwargs
+    return has_learner_config(task, DISTILLATION_CFG_ENTRY_POINT)
 
 
 def load_distillation_configs(

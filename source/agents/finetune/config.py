@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import MISSING
 
-import gymnasium as gym
-
 from isaaclab.envs import ManagerBasedRLEnvCfg
 from isaaclab.utils import configclass
 
-from interprior.tasks.env_factory import check_task_id, load_task_and_agent_cfgs
+from interprior.tasks.env_factory import has_learner_config, load_task_and_agent_cfgs
 
 FINETUNE_CFG_ENTRY_POINT = "finetune_cfg_entry_point"
 """The gym registration key of an in-betweening task's :class:`FinetuneRunnerCfg`."""
@@ -119,8 +117,7 @@ class FinetuneRunnerCfg:
 
 def is_finetune_task(task: str) -> bool:
     """Whether the registered ``task`` is trained by the fine-tuning runner (it names a fine-tuning config)."""
-    check_task_id(task)
-    return FINETUNE_CFG_ENTRY_POINT in gym.spec(task).kwargs
+    return has_learner_config(task, FINETUNE_CFG_ENTRY_POINT)
 
 
 def load_finetune_configs(
