@@ -120,6 +120,20 @@ def test_per_clip_a_successful_repetition_is_kept_before_a_closer_failed_one():
     assert summarize([closer, replace(reached, success=False)]).body_error == pytest.approx(0.1)
 
 
+def test_the_episode_success_rate_counts_every_repetition_where_the_kept_rate_counts_clips(tmp_path):
+    reached = score_tracking(_episode(repeat=0))
+    missed = [score_tracking(_episode(5, repeat=repeat, reached_end=False)) for repeat in (1, 2, 3)]
+    other = score_tracking(_episode(5, clip="other", reached_end=False))
+    summary = summarize([*missed, reached, other])
+    assert (summary.success_rate, summary.episode_success_rate) == (50.0, 20.0)
+    result = CheckpointResult("a", Path("a.pt"), [*missed, reached, other])
+    csv_path, _ = write_report(tmp_path, "eval", TRACK.task_id, {}, {}, [result])
+    rows = {row["clip"]: row for row in csv.DictReader(csv_path.open())}
+    walk = rows["walk"]
+    assert (walk["episodes"], float(walk["success_rate"]), float(walk["episode_success_rate"])) == ("4", 100.0, 25.0)
+    assert float(rows["ALL"]["episode_success_rate"]) == 20.0
+
+
 # The Track evaluation's configuration, reports and plots.
 
 

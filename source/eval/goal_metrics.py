@@ -15,7 +15,8 @@ with the thresholds of :mod:`interprior.eval.thresholds`:
 
 Success: every goal reached and no fall. Failure: a fall (the pelvis below ``fall_height``, or a non-finite state).
 Get-Up starts on the ground, so there success is standing at the episode's end (pelvis above ``standing_fraction``
-of the embodiment's standing height, torso upright above ``upright``) and failure is still lying there (pelvis below ``fall_height``).
+of the embodiment's standing height, torso upright above ``upright``) and failure is still lying there (pelvis below
+``fall_height``).
 E_h, pelvis error and E_o are the key-body, pelvis and object position errors (m) to the goal frame at the goal's
 time (the step closest to it), averaged over the goals whose window the episode lived to see (NaN if none).
 """

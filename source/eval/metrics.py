@@ -11,7 +11,8 @@ Pure functions on numpy arrays, following InterMimic's evaluation:
   finite), whether or not the episode went on.
 * Per clip the best of its repeated episodes is kept: a successful one before any other, then the one with the most
   steps (InterMimic's rule; for tracking a success is the longest episode), ties going to the lowest ``E_h + E_o``;
-  the summary averages the kept episodes over clips.
+  the summary averages the kept episodes over clips. With several episodes per clip it also gives the success rate
+  over all of them (how often one attempt succeeds, where the kept rate is how often one of N does).
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ class Summary:
     pelvis_error: float
     object_error: float
     mean_steps: float
+    episode_success_rate: float
+    """Success rate over every episode, not only the kept one of each clip (%)."""
     goal_rate: float = math.nan
     """Mean share of goals reached (%); NaN for full-reference tracking."""
 
@@ -159,7 +162,7 @@ def keep_best(scores: Sequence[EpisodeScore]) -> list[EpisodeScore]:
 
 
 def summarize(scores: Sequence[EpisodeScore]) -> Summary:
-    """Rates and mean errors over the best episode of each clip in ``scores``.
+    """Rates and mean errors over the best episode of each clip in ``scores``, and the success rate over all of them.
 
     Raises:
         ValueError: ``scores`` is empty.
@@ -175,5 +178,6 @@ def summarize(scores: Sequence[EpisodeScore]) -> Summary:
         pelvis_error=finite_mean([score.pelvis_error for score in kept]),
         object_error=finite_mean([score.object_error for score in kept]),
         mean_steps=float(np.mean([score.steps for score in kept])),
+        episode_success_rate=100.0 * float(np.mean([score.success for score in scores])),
         goal_rate=100.0 * finite_mean([score.goals_reached for score in kept]),
     )

@@ -25,6 +25,7 @@ SUMMARY_ROW = "ALL"
 
 COLUMNS = (
     ("SR %", "success_rate", ".1f"),
+    ("SR/ep %", "episode_success_rate", ".1f"),
     ("E_h m", "body_error", ".4f"),
     ("pelvis m", "pelvis_error", ".4f"),
     ("E_o m", "object_error", ".4f"),
@@ -53,9 +54,11 @@ class CheckpointResult:
 
 
 def clip_summaries(result: CheckpointResult) -> list[tuple[str, int, Summary]]:
-    """Per clip: its name, its number of episodes and the summary of its kept episode."""
-    counts = Counter(score.clip for score in result.scores)
-    return [(score.clip, counts[score.clip], summarize([score])) for score in keep_best(result.scores)]
+    """Per clip (in order of first appearance): its name, its number of episodes and their summary."""
+    by_clip: dict[str, list[EpisodeScore]] = {}
+    for score in result.scores:
+        by_clip.setdefault(score.clip, []).append(score)
+    return [(clip, len(scores), summarize(scores)) for clip, scores in by_clip.items()]
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:
