@@ -20,6 +20,8 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from interprior.agents.checkpoints import checkpoints_in
 from interprior.agents.distillation import load_distilled_policy
 from interprior.agents.finetune import apply_distillation_share, load_finetune_configs, make_finetune_runner
+from interprior.agents.finetune.config import FinetuneAlgorithmCfg
+from interprior.agents.finetune.ppo import adapted_learning_rate
 from interprior.agents.finite import FiniteVecEnvWrapper
 from interprior.tasks.env_factory import load_env_cfg, open_env
 from interprior.tasks.inbetween.inbetween_env_cfg import TASK_INDEX
@@ -98,12 +100,22 @@ def _policy_parameters(runner) -> dict[str, torch.Tensor]:
     return {name: value.detach().clone() for name, value in runner.policy.named_parameters()}
 
 
+def test_the_adaptive_step_size_follows_the_kl_within_its_configured_bounds():
+    cfg = FinetuneAlgorithmCfg(desired_kl=0.01, min_learning_rate=1e-7, max_learning_rate=1e-3)
+    assert adapted_learning_rate(1e-5, 0.05, cfg) == pytest.approx(1e-5 / 1.5), "below rsl_rl's 1e-5 floor"
+    assert adapted_learning_rate(1.2e-7, 0.05, cfg) == 1e-7
+    assert adapted_learning_rate(1e-5, 0.001, cfg) == pytest.approx(1.5e-5)
+    assert adapted_learning_rate(9e-4, 0.001, cfg) == 1e-3
+    assert adapted_learning_rate(1e-5, 0.01, cfg) == 1e-5, "near the target"
+    assert adapted_learning_rate(1e-5, 0.05, cfg.replace(schedule="fixed")) == 1e-5
+
+
 @pytest.mark.parametrize(
     ("share", "parts"),
     [
-        (0.0, {"surrogate", "value", "entropy"}),
+        (0.0, {"surrogate", "value", "entropy", "policy_kl"}),
         (1.0, {"distillation_imitation", "distillation_kl", "distillation_temporal_consistency"}),
-        (0.5, {"surrogate", "value", "distillation_imitation", "distillation_reconstruction"}),
+        (0.5, {"surrogate", "value", "policy_kl", "distillation_imitation", "distillation_reconstruction"}),
     ],
     ids=["ppo-only", "distillation-only", "combined"],
 )
@@ -154,7 +166,7 @@ def test_finetuning_writes_distillation_format_checkpoints_and_logs_both_losses(
     assert {"critic_state_dict", "action_std_state_dict", "learning_rate"} <= checkpoint.keys()
     events = EventAccumulator(str(run_dir))
     events.Reload()
-    for part in ("surrogate", "value", "distillation_total", "total"):
+    for part in ("surrogate", "value", "policy_kl", "distillation_total", "total"):
         values = [event.value for event in events.Scalars(f"Loss/{part}")]
         assert len(values) == 2 and all(torch.isfinite(torch.tensor(values)))
     for key in ("prior_mean_norm", "prior_sigma", "posterior_sigma"):  # prior path (RL) and posterior (distillation)

@@ -9,7 +9,7 @@ writes the three formulas of ``PPO.compute_returns`` and ``PPO.update`` here:
 - Loss: max(-A r, -A clip(r, 1 - eps, 1 + eps)) with r = pi / pi_old, plus c_v times the (clipped) value error,
   minus c_e times the entropy.
 - Adaptive step size: divided by 1.5 when the policy KL exceeds 2 desired_kl, multiplied by 1.5 under half of it,
-  within [1e-5, 1e-2].
+  within [min_learning_rate, max_learning_rate] (rsl_rl: [1e-5, 1e-2]).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def adapted_learning_rate(learning_rate: float, kl: float, cfg: FinetuneAlgorith
     if cfg.schedule != "adaptive":
         return learning_rate
     if kl > 2.0 * cfg.desired_kl:
-        return max(1e-5, learning_rate / 1.5)
+        return max(cfg.min_learning_rate, learning_rate / 1.5)
     if 0.0 < kl < 0.5 * cfg.desired_kl:
-        return min(1e-2, learning_rate * 1.5)
+        return min(cfg.max_learning_rate, learning_rate * 1.5)
     return learning_rate

@@ -307,7 +307,8 @@ class FinetuneRunner:
                 _, values = self._act(rl_batch.observations)
                 log_prob = self.action_distribution.log_prob(rl_batch.actions)
                 parts.update(ppo_loss(log_prob, self.action_distribution.entropy, values, rl_batch, algorithm))
-                self._adapt_learning_rate(rl_batch)
+                parts["policy_kl"] = self._policy_kl(rl_batch)
+                self._adapt_learning_rate(parts["policy_kl"])
                 loss = loss + parts["ppo"]
             if distillation_batch is not None:
                 distillation = distillation_loss(self.policy, distillation_batch, self.policy.cfg.loss)
@@ -321,20 +322,23 @@ class FinetuneRunner:
             self.optimizer.step()
             parts["total"] = loss
             for name, value in parts.items():
-                sums[name] += value.item() / num_updates
+                sums[name] += float(value) / num_updates
         self.policy.update_normalization(*self._current_observations())
         if self.rl_storage is not None:
             self.rl_storage.clear()
         self.distillation_storage.clear()
         return dict(sums)
 
-    def _adapt_learning_rate(self, batch: RolloutStorage.Batch) -> None:
-        """rsl_rl's adaptive schedule from the mini-batch's policy KL (averaged over the ranks)."""
-        if self.cfg.algorithm.schedule != "adaptive":
-            return
+    def _policy_kl(self, batch: RolloutStorage.Batch) -> float:
+        """Mean KL(rollout policy || current policy) over the mini-batch's actions, averaged over the ranks."""
         with torch.no_grad():
             kl = self.action_distribution.kl_divergence(batch.old_distribution_params, self.action_distribution.params)
-        kl = average_scalar(kl.mean().item(), self.group, self.device)
+        return average_scalar(kl.mean().item(), self.group, self.device)
+
+    def _adapt_learning_rate(self, kl: float) -> None:
+        """rsl_rl's adaptive schedule from a mini-batch's policy KL."""
+        if self.cfg.algorithm.schedule != "adaptive":
+            return
         self.learning_rate = adapted_learning_rate(self.learning_rate, kl, self.cfg.algorithm)
         for param_group in self.optimizer.param_groups:
             param_group["lr"] = self.learning_rate
