@@ -241,7 +241,9 @@ def test_evaluation_is_deterministic_and_records_where_the_episode_ended(workdir
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     header = next(line for line in result.stdout.splitlines() if line.startswith("Track "))
-    assert header.split() == ["Track", "clips", "SR", "%", "E_h", "m", "pelvis", "m", "E_o", "m", "Fail", "%", "steps"]
+    assert header.split() == [
+        "Track", "clips", "SR", "%", "SR/ep", "%", "E_h", "m", "pelvis", "m", "E_o", "m", "Fail", "%", "steps",
+    ]  # fmt: skip
     assert any(line.startswith("model_0 ") for line in result.stdout.splitlines())
     written = {path.name for path in out.iterdir()}
     assert written == {"eval_Track_clips.csv", "eval_Track_clips.json", "eval_Track_clips_success.png"}
