@@ -201,12 +201,16 @@ def test_every_goal_task_has_an_evaluation_and_unknown_tasks_are_a_clear_error()
 
 
 def test_goal_evaluation_configs_use_the_thresholds(tmp_path):
-    for name in ("Chain", "GetUp"):
+    for name in ("Chain", "GetUp", "RandInit"):
         task = eval_task(name)
         env_cfg = load_env_cfg(task.task_id)
+        trains_with_curriculum = env_cfg.curriculum is not None
         task.configure_env(env_cfg, [tmp_path / "a.npz"], THRESHOLDS)
         goal = env_cfg.commands.goal
         assert (goal.success_threshold, goal.window) == (THRESHOLDS.goal_distance, THRESHOLDS.goal_window)
+        assert trains_with_curriculum == (name != "Chain") and env_cfg.curriculum is None, "no curriculum moves xi"
+        if name == "RandInit":
+            continue
         kept = [name for name, term in vars(env_cfg.terminations).items() if term is not None]
         events = [name for name, event in vars(env_cfg.events).items() if event is not None]
         assert events == [env_cfg.commands.reference.object_switch_term]

@@ -120,6 +120,11 @@ class TestInbetween:
         box.write_root_pose_to_sim_index(root_pose=pose)
         _refresh(env)
         assert (mdp.goal_success(env) == 1.0).all(), "a bent knee, turned head and turned object are not in the goal"
+        held = goal.snapshot_time.clone()
+        for shift, fires in ((0.19, True), (-0.19, True), (0.21, False), (-0.3, False)):  # window: 0.2 s
+            goal.snapshot_time[:] = reference.times + shift
+            assert (mdp.goal_success(env) == float(fires)).all(), f"the goal's time {shift} s from now"
+        goal.snapshot_time[:] = held
 
         base_distance = goal.distance()
         for lift, fires in ((5.4 * xi, True), (6.6 * xi, False)):  # object height residual / 6 given features
@@ -144,6 +149,55 @@ class TestInbetween:
             assert "goal_error" in goal.reset(env_ids=torch.tensor([0]))
         finally:
             reference.distillation_envs = saved
+
+    def test_the_success_threshold_follows_the_rl_episodes_success_rate(self, inbetween):
+        env = inbetween
+        goal, reference = env.command_manager.get_term("goal"), env.command_manager.get_term("reference")
+        term_cfg = env.curriculum_manager.cfg.success_threshold
+        term, initial = term_cfg.func, term_cfg.params["initial"]
+        assert term.final == 0.1 and initial == 0.5 > term.final, "from 0.5 down to the task's xi"
+        saved_envs, saved_params = reference.distillation_envs.clone(), dict(term_cfg.params)
+        term_cfg.params.update(episodes=3, tighten_above=0.5, loosen_below=0.2, step=0.8)
+        goal.cfg.success_threshold, term.successes, term.episodes = initial, 0, 0
+        everything = torch.arange(NUM_ENVS)
+        try:
+            reference.distillation_envs = torch.tensor([True, False, False, False])
+            env.episode_length_buf[:] = 5
+
+            def end_episodes(success: list[float], env_ids=everything) -> float:
+                """The logged xi after these envs' episodes ended with these goal successes; the goal's xi is it."""
+                goal.metrics["success"][:] = torch.tensor(success)
+                env.curriculum_manager.compute(env_ids=env_ids)
+                logged = env.curriculum_manager.reset(env_ids)["Curriculum/success_threshold"]
+                assert logged == goal.cfg.success_threshold
+                return logged
+
+            # env 0 distills: its success is not counted; 2 of the 3 RL episodes reached their goals
+            assert end_episodes([0.0, 1.0, 1.0, 0.0]) == pytest.approx(0.4)
+            assert end_episodes([0.0, 1.0, 1.0, 1.0]) == pytest.approx(0.32)
+            assert end_episodes([0.0, 1.0, 1.0, 1.0]) == pytest.approx(0.256)
+            assert end_episodes([0.0, 1.0, 1.0, 1.0]) == pytest.approx(0.2048)
+            assert end_episodes([0.0, 1.0, 1.0, 1.0]) == pytest.approx(0.16384)
+            assert end_episodes([0.0, 1.0, 1.0, 1.0]) == pytest.approx(0.131072)
+            assert end_episodes([0.0, 1.0, 1.0, 1.0]) == pytest.approx(0.1048576)
+            assert end_episodes([0.0, 1.0, 1.0, 1.0]) == 0.1, "never tighter than the task's xi"
+            assert end_episodes([1.0, 1.0, 0.0, 0.0]) == 0.1, "1 of 3: kept between the bounds"
+            assert end_episodes([1.0, 0.0, 1.0, 1.0], everything[:2]) == 0.1, "1 episode counted, 3 needed"
+            env.episode_length_buf[1] = 0  # a first reset: no episode ended
+            assert end_episodes([1.0, 1.0, 0.0, 0.0], everything[:3]) == 0.1, "1 more episode: 2 counted"
+            env.episode_length_buf[1] = 5
+            assert end_episodes([1.0, 1.0, 0.0, 0.0], everything[2:3]) == pytest.approx(0.125), "none of 3 reached"
+            assert end_episodes([1.0, 0.0, 0.0, 0.0]) == pytest.approx(0.15625)
+            assert end_episodes([1.0, 0.0, 0.0, 0.0]) == pytest.approx(0.1953125)
+            for _ in range(3):
+                end_episodes([1.0, 0.0, 0.0, 0.0])
+            assert end_episodes([1.0, 0.0, 0.0, 0.0]) == pytest.approx(0.476837158203125)
+            assert end_episodes([1.0, 0.0, 0.0, 0.0]) == initial, "never looser than the initial xi"
+        finally:
+            reference.distillation_envs = saved_envs
+            term_cfg.params.clear()
+            term_cfg.params.update(saved_params)
+            goal.cfg.success_threshold, term.successes, term.episodes = initial, 0, 0
 
     def test_the_goal_is_held_and_the_episode_times_out_after_it(self, inbetween):
         env = inbetween

@@ -68,9 +68,11 @@ def _track_clip_objects(env_cfg: ManagerBasedRLEnvCfg) -> tuple[str, ...]:
     return tuple(getattr(env_cfg.events, reference.object_switch_term).params["names"])
 
 
-def _nominal_events(env_cfg: ManagerBasedRLEnvCfg, switch_term: str | None) -> None:
+def _nominal_conditions(env_cfg: ManagerBasedRLEnvCfg, switch_term: str | None) -> None:
     """Remove every event but the box switch (the tasks' events are all perturbations: pushes and object
-    randomization); the switch keeps each clip's box at its nominal dynamics."""
+    randomization), the switch keeping each clip's box at its nominal dynamics, and every curriculum (a training
+    curriculum would move the thresholds)."""
+    env_cfg.curriculum = None
     for name in vars(env_cfg.events):
         if name != switch_term:
             setattr(env_cfg.events, name, None)
@@ -103,7 +105,7 @@ def _configure_track(env_cfg: ManagerBasedRLEnvCfg, clip_files: list[Path], thre
     on a fall, a drift or diverged physics (at ``thresholds``)."""
     reference = env_cfg.commands.reference
     env_cfg.commands.reference = ScheduledReferenceCfg(**_schedule_fields(reference, clip_files))
-    _nominal_events(env_cfg, reference.object_switch_term)
+    _nominal_conditions(env_cfg, reference.object_switch_term)
     terminations = env_cfg.terminations
     terminations.time_out = None  # the clip's end is the only time limit
     terminations.fall.params["minimum_height"] = thresholds.fall_height
@@ -143,7 +145,7 @@ def _configure_goals(
         window=thresholds.goal_window,
         contact_distance=thresholds.contact_distance,
     )
-    _nominal_events(env_cfg, reference.object_switch_term)
+    _nominal_conditions(env_cfg, reference.object_switch_term)
     terminations = env_cfg.terminations
     for name in vars(terminations):
         if name not in ("fall", "physics_diverged"):

@@ -3,8 +3,9 @@
 :class:`HeldSnapshotGoal` is a :class:`~.sparse_goal.SparseGoal` whose snapshot, drawn at reset L steps ahead in the
 reference clip, stays the goal for the whole episode (no preview frames are given). The goal counts as reached when
 the masked L1 distance between the state and the snapshot, the mean absolute residual over the given pose features,
-is under xi (:attr:`HeldSnapshotGoalCfg.success_threshold`); :func:`goal_success` pays r_succ (its weight) then and
-nothing otherwise. Contact components stay in the policy's goal but not in the distance: their token is the label
+is under xi (:attr:`HeldSnapshotGoalCfg.success_threshold`) within a window of the snapshot's time
+(:attr:`HeldSnapshotGoalCfg.success_window`); :func:`goal_success` pays r_succ (its weight) then and nothing
+otherwise. Contact components stay in the policy's goal but not in the distance: their token is the label
 itself, not a difference to the state.
 
 The distillation environments of the reference term (:attr:`~.random_start.RandomStart.distillation_envs`) get the
@@ -54,10 +55,11 @@ class HeldSnapshotGoal(SparseGoal):
         return (self.residuals()[:, -1].abs() * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)
 
     def reached(self) -> torch.Tensor:
-        """(N,) bool: :meth:`distance` is under the success threshold (never for a goal without pose components, which
-        only distillation environments have)."""
+        """(N,) bool: :meth:`distance` is under the success threshold within the success window of the snapshot's
+        time (never for a goal without pose components, which only distillation environments have)."""
         has_pose = self.given_pose().sum(-1) > 0
-        return (self.distance() < self.cfg.success_threshold) & has_pose
+        in_window = (self.reference.times - self.snapshot_time).abs() <= self.cfg.success_window + 1e-6
+        return (self.distance() < self.cfg.success_threshold) & has_pose & in_window
 
     @property
     def distillation_envs(self) -> torch.Tensor:
@@ -115,7 +117,10 @@ class HeldSnapshotGoalCfg(SparseGoalCfg):
     distillation_families: tuple[str, ...] = GOAL_FAMILIES
     """Families of the distillation environments' goals: the Stage 2 mixture, with preview tokens."""
     success_threshold: float = 0.1
-    """xi: the goal is reached when the masked mean absolute residual is under this (m and rad)."""
+    """xi: the goal is reached when the masked mean absolute residual is under this (m and rad) ..."""
+    success_window: float = 0.2
+    """... within +-this of the snapshot's time (s), as the evaluation counts it
+    (:attr:`~interprior.eval.thresholds.EvalThresholds.goal_window`): the state must be there at the goal's time."""
 
 
 def _goal(env: ManagerBasedRLEnv, command_name: str) -> HeldSnapshotGoal:
