@@ -10,8 +10,8 @@ in-betweening, 1 get-up, as a float) for the policy's learnable task token. Epis
 Reward r = (r_energy - r_h) + r_goal + r_ter: joint acceleration and action rate penalties, the grasp penalty, the
 sparse success reward (weight r_succ, threshold xi in ``commands.goal.success_threshold``, loosened at first by
 ``curriculum.success_threshold``) and a termination penalty; get-up adds an upright torso and a raised pelvis.
-Episodes end ``GOAL_MARGIN`` after the goal's time, on a fall from a standing start, or when physics diverges. The success rate over the RL episodes (distillation environments
-left out) is logged as ``Metrics/goal/success``.
+Episodes end ``GOAL_MARGIN`` after the goal's time, on a fall from a standing start, or when physics diverges. The
+success rate over the RL episodes (distillation environments left out) is logged as ``Metrics/goal/success``.
 
 For the fine-tuning runner, ``commands.reference.distillation_share`` makes the first envs *distillation
 environments* (``reference.distillation_envs``): they start at reference states, pursue the Stage 2 goals (task index
