@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import torch
-
 from isaaclab.managers import CurriculumTermCfg, ManagerTermBase
 
 if TYPE_CHECKING:
@@ -57,9 +55,7 @@ class SuccessThresholdCurriculum(ManagerTermBase):
     ) -> float:
         """Count the episodes of the resetting ``env_ids`` (called before the goal's reset clears its success flags),
         adapt xi when ``episodes`` have ended, and return xi (m and rad)."""
-        ending = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
-        ending[env_ids] = True
-        ending &= ~self.goal.distillation_envs & (env.episode_length_buf > 0)
+        ending = self.goal.rl_envs_among(env_ids) & (env.episode_length_buf > 0)
         self.successes += int(self.goal.metrics["success"][ending].sum().item())
         self.episodes += int(ending.sum().item())
         if self.episodes >= episodes:

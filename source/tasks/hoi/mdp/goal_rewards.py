@@ -78,12 +78,16 @@ class HeldSnapshotGoal(SparseGoal):
         success = self.reached() & ~self.distillation_envs
         self.metrics["success"] = torch.maximum(self.metrics["success"], success.float())
 
+    def rl_envs_among(self, env_ids: Sequence[int] | slice | None) -> torch.Tensor:
+        """(N,) bool: the ``env_ids`` (all if None) that are not distillation environments."""
+        chosen = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
+        chosen[slice(None) if env_ids is None else env_ids] = True
+        return chosen & ~self.distillation_envs
+
     def reset(self, env_ids: Sequence[int] | slice | None = None) -> dict[str, torch.Tensor]:
         """Isaac Lab's reset, but ``success`` is the (K,) per-episode values of the K ending RL environments (absent
         when none ends): the logger's mean is then the success rate over the RL episodes alone."""
-        ending = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
-        ending[slice(None) if env_ids is None else env_ids] = True
-        success = self.metrics["success"][ending & ~self.distillation_envs]
+        success = self.metrics["success"][self.rl_envs_among(env_ids)]
         extras = super().reset(env_ids)
         if len(success):
             extras["success"] = success
