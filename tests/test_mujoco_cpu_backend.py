@@ -17,12 +17,15 @@ import numpy as np
 from mujoco import rollout
 import pytest
 import torch
+import warp as wp
+from newton import ModelFlags
 
 from isaaclab_newton.physics import NewtonManager
 
 from interprior.physics import NewtonMujocoCpuManager
 from interprior.physics.mujoco_cpu_solver import (
     CONTROL_SPEC,
+    NOTIFIED_FIELD_PREFIXES,
     SolverMuJoCoCpuWorlds,
     contact_frame_forces,
     log_mujoco_warning,
@@ -228,6 +231,34 @@ def test_each_world_steps_its_own_randomized_object():
             assert len(np.unique(per_world, axis=0)) > 1, f"{name} was not randomized across worlds"
             stepped = np.stack([getattr(model, name)[index] for model in solver.world_models])
             np.testing.assert_allclose(stepped, per_world, rtol=1e-6, err_msg=name)
+
+
+def test_each_model_flag_changes_only_the_fields_the_mirror_compares_for_it():
+    """The mirror compares, after a notification, only the MuJoCo Warp fields that Newton's update for the notified
+    flags can rewrite (:data:`NOTIFIED_FIELD_PREFIXES`). With every scalar and vector property of the Newton model
+    changed, each flag's update must leave every other field as it was, and the flags together must change fields."""
+    cfg = load_env_cfg(TASK, num_envs=2, overrides=["physics=newton_mjc_cpu"])
+    with open_env(TASK, num_envs=2, env_cfg=cfg) as env:
+        env.reset(seed=0)
+        solver = NewtonManager._solver
+        for name in dir(solver.model):
+            array = getattr(solver.model, name, None)  # None: names Newton keeps only to report their removal
+            if isinstance(array, wp.array) and array.dtype in (wp.float32, wp.vec3) and array.size > 0:
+                array.assign(array.numpy() * 1.01 + 0.001)
+
+        def mirrored_fields() -> dict[str, np.ndarray]:
+            return {name: getattr(solver.mjw_model, name).numpy().copy() for name in solver._mirrored}
+
+        before, changed_by_any = mirrored_fields(), set()
+        for flag in NOTIFIED_FIELD_PREFIXES:
+            solver.notify_model_changed(flag)
+            after = mirrored_fields()
+            changed = {name for name in after if not np.array_equal(after[name], before[name])}
+            assert changed <= set(solver._fields_changed_by(int(flag))), flag
+            changed_by_any |= changed
+            before = after
+        assert {"body_mass", "geom_size", "geom_friction", "dof_damping", "actuator_gainprm"} <= changed_by_any
+        assert set(solver._fields_changed_by(int(ModelFlags.MODEL_PROPERTIES))) == set(solver._mirrored)
 
 
 def test_step_inputs_replayed_by_rollout_reproduce_each_control_step():

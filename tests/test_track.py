@@ -37,7 +37,6 @@ def _put_on_reference(env, clip_ids: torch.Tensor | None = None, times: torch.Te
     reference = env.command_manager.get_term("reference")
     if clip_ids is not None:
         reference.clip_ids[:], reference.times[:] = clip_ids, times
-    reference.target = reference.library.frame_at(reference.clip_ids, reference.times)
     with nominal_box_sizes(reference.object_switch):
         reference._write_reference_state(torch.arange(env.num_envs), reference.target)
     env.sim.forward()

@@ -39,11 +39,11 @@ class SignedDistance(ABC):
 
     def nearest(self, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Signed distance (...) and the nearest surface point (..., 3) of ``points`` (..., 3), object frame."""
-        distance = self.distance(points)
-        offsets = _GRADIENT_STEP * torch.eye(3, device=points.device, dtype=points.dtype)
-        gradient = torch.stack(
-            [self.distance(points + offsets[i]) - self.distance(points - offsets[i]) for i in range(3)], dim=-1
-        )
+        steps = _GRADIENT_STEP * torch.eye(3, device=points.device, dtype=points.dtype)
+        offsets = torch.cat([torch.zeros_like(steps[:1]), steps, -steps])  # (7, 3): the point, then +-each axis
+        shifted = points.unsqueeze(-2) + offsets  # (..., 7, 3)
+        probes = self.distance(shifted)  # (..., 7)
+        distance, gradient = probes[..., 0], probes[..., 1:4] - probes[..., 4:7]
         normal = gradient / torch.linalg.norm(gradient, dim=-1, keepdim=True).clamp(min=1e-9)
         return distance, points - distance.unsqueeze(-1) * normal
 

@@ -161,12 +161,15 @@ class MotionLibrary:
         self.num_frames = torch.tensor([clip.num_frames for clip in clips], dtype=torch.long, device=self.device)
         self.frame_starts = torch.cumsum(self.num_frames, dim=0) - self.num_frames
         self.durations = (self.num_frames - 1).float() / self.fps
-        frames = {name: torch.cat([torch.as_tensor(getattr(clip, name)) for clip in clips]) for name in _FRAME_FIELDS}
+        order = sorted(_FRAME_FIELDS, key=lambda name: name not in _QUAT_FIELDS)
+        frames = {name: torch.cat([torch.as_tensor(getattr(clip, name)) for clip in clips]) for name in order}
         self._shapes = {name: tuple(values.shape[1:]) for name, values in frames.items()}
-        """Per-frame shape of every :class:`MotionFrame` field."""
+        """Per-frame shape of every :class:`MotionFrame` field, the orientations first."""
         self._table = torch.cat([values.reshape(len(values), -1) for values in frames.values()], dim=1)
         self._table = self._table.to(self.device, torch.float32)
-        """(total frames, D) every field of every frame, flattened side by side in :data:`_FRAME_FIELDS` order."""
+        """(total frames, D) every field of every frame, flattened side by side in :attr:`_shapes` order."""
+        self._quat_width = sum(math.prod(self._shapes[name]) for name in _QUAT_FIELDS)
+        """Columns of :attr:`_table` holding the orientations (the first ones), 4 per quaternion."""
 
     @classmethod
     def from_paths(
@@ -244,15 +247,19 @@ class MotionLibrary:
         start, end = self._table[first], self._table[first + 1]
         mixed = torch.lerp(start, end, fraction)
         nearest = torch.where(fraction >= 0.5, end, start)
+        quat_shape = (*fraction.shape[:-1], self._quat_width // 4, 4)
+        rotations = slerp(
+            start[..., : self._quat_width].reshape(quat_shape),
+            end[..., : self._quat_width].reshape(quat_shape),
+            fraction.unsqueeze(-1),
+        ).flatten(-2)
         values, column = {}, 0
         for name, shape in self._shapes.items():
             width = math.prod(shape)
             columns = slice(column, column + width)
             column += width
             if name in _QUAT_FIELDS:
-                quat_shape = (*fraction.shape[:-1], width // 4, 4)
-                tau = fraction.unsqueeze(-1)
-                value = slerp(start[..., columns].reshape(quat_shape), end[..., columns].reshape(quat_shape), tau)
+                value = rotations[..., columns]
             else:
                 value = (nearest if name in _LABEL_FIELDS else mixed)[..., columns]
             values[name] = value.reshape(*fraction.shape[:-1], *shape)

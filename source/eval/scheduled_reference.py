@@ -156,7 +156,6 @@ class ScheduledReference(ReferenceMotion):
         self._write_reference_state(env_ids, start)
         self._steps[env_ids] = 0
         self.times[env_ids] = self._env.step_dt
-        self._refresh_target()
 
     def _update_metrics(self):
         super()._update_metrics()

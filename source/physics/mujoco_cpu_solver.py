@@ -19,7 +19,8 @@ Warp conversion does.
 
 Model properties: every world steps its own copy of the template ``MjModel``. Whenever Newton updates the MuJoCo Warp
 model (``notify_model_changed``: object switches, mass, inertia and friction randomization), the rows that changed are
-copied into the worlds' copies before the next step (once, however many changes were notified), the bounds the
+copied into the worlds' copies before the next step (once, however many changes were notified; only the fields that
+Newton's update for the notified flags can rewrite are compared), the bounds the
 broadphase reads (``geom_aabb``, the body's ``bvh_aabb``) follow resized primitive geoms and moved geom and inertial
 frames, and the derived constants (``mj_setConst``) are recomputed by MuJoCo C for the worlds that changed, in place
 of MuJoCo Warp's ``set_const_0`` (a kernel launch per dof: 0.3 s per reset on a CPU).
@@ -73,6 +74,23 @@ steps every world in the template's frame."""
 INERTIAL_FRAME_FIELDS = ("body_ipos", "body_inertia", "body_iquat")
 """Fields whose change invalidates MuJoCo's cached inertial-frame shortcuts (``body_sameframe``, ``body_simple``)."""
 
+JOINT_LIMIT_SCALING = ("jnt_solref", "jnt_solimp", "dof_invweight0")
+"""Fields Newton rescales (``_update_solref_from_invweight0``) after any update that changes the derived constants."""
+
+NOTIFIED_FIELD_PREFIXES = {
+    ModelFlags.JOINT_PROPERTIES: ("body_", "jnt_", "dof_"),
+    ModelFlags.JOINT_DOF_PROPERTIES: ("dof_", "jnt_", "actuator_"),
+    ModelFlags.BODY_PROPERTIES: ("body_", "dof_", *JOINT_LIMIT_SCALING),
+    ModelFlags.BODY_INERTIAL_PROPERTIES: ("body_", *JOINT_LIMIT_SCALING),
+    ModelFlags.SHAPE_PROPERTIES: ("geom_", "site_", "pair_", "mesh_"),
+    ModelFlags.CONSTRAINT_PROPERTIES: ("eq_",),
+    ModelFlags.TENDON_PROPERTIES: ("tendon_", *JOINT_LIMIT_SCALING),
+    ModelFlags.ACTUATOR_PROPERTIES: ("actuator_", *JOINT_LIMIT_SCALING),
+}
+"""Per Newton model flag, the prefixes (or names) of the MuJoCo Warp model fields that Newton's update for it may
+rewrite: the flag's properties and what Newton refreshes after them. Any other flag may change any field; derived
+constants that Newton would recompute (``set_const``) are recomputed by MuJoCo C in the changed worlds instead."""
+
 GEOM_FRAME_FIELDS = ("geom_size", "geom_pos", "geom_quat")
 """Geom fields whose change moves the geom's bounding boxes."""
 
@@ -101,6 +119,8 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         self.substeps = 1
         """MuJoCo steps per :meth:`step`, each of ``dt / substeps``, with the step's inputs held (the manager sets it)."""
         self._world_models: list[mujoco.MjModel] = []
+        self._notified_flags = 0
+        """The :class:`ModelFlags` Newton notified since the last mirror (0: none)."""
         super().__init__(model, separate_worlds=True, use_mujoco_cpu=False, **kwargs)
         num_worlds = self.mjw_data.nworld
         # a diverged world keeps its NaN, as on MuJoCo Warp, for the task's termination to catch; MuJoCo C would
@@ -119,9 +139,8 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         self._constants_stale = False
         """Whether Newton asked for the qpos0-dependent constants since the last mirror (see
         :meth:`_set_const_0_with_physical_meaninertia`)."""
-        self._model_changed = False
-        """Whether Newton changed the MuJoCo Warp model since the last mirror."""
-        self._mirror_world_models()
+        self._notified_flags = 0
+        self._mirror_world_models(tuple(self._mirrored))
 
         num_threads = num_threads or os.cpu_count() or 1
         self._thread_data = [mujoco.MjData(self.mj_model) for _ in range(num_threads)]
@@ -173,31 +192,47 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
                 names.append(name)
         return tuple(names)
 
-    def _mirror_world_models(self) -> np.ndarray:
-        """Copy every world's MuJoCo Warp model fields that changed since the last call into that world's ``MjModel``,
-        then refresh what depends on them (inertial-frame shortcuts of changed bodies, bounds of bodies whose geoms or
-        inertial frame changed). Returns the indices of the worlds that changed."""
+    def _fields_changed_by(self, flags: int) -> tuple[str, ...]:
+        """The mirrored fields that Newton's update for ``flags`` (:class:`ModelFlags`) may have changed."""
+        prefixes = []
+        for flag in ModelFlags:
+            if flags & flag and flag != ModelFlags.ALL:
+                if flag not in NOTIFIED_FIELD_PREFIXES:
+                    return tuple(self._mirrored)
+                prefixes.extend(NOTIFIED_FIELD_PREFIXES[flag])
+        return tuple(name for name in self._mirrored if name.startswith(tuple(prefixes)))
+
+    def _mirror_world_models(self, fields: tuple[str, ...]) -> np.ndarray:
+        """Copy every world's MuJoCo Warp model ``fields`` (names of mirrored fields) that changed since they were last
+        mirrored into that world's ``MjModel``, then refresh what depends on them (inertial-frame shortcuts of changed
+        bodies, bounds of bodies whose geoms or inertial frame changed). Returns the indices of the worlds that changed."""
         num_worlds = len(self._world_models)
         changed: dict[str, np.ndarray] = {}
-        for name, mirrored in self._mirrored.items():
+        """Per field with changes, (num_worlds, rows) whether a row of a world changed."""
+        for name in fields:
+            mirrored = self._mirrored[name]
             values = getattr(self.mjw_model, name).numpy()  # (1 or num_worlds, *shape): shared or per world
             if (values == mirrored).all():  # the usual case, in one pass
-                changed[name] = np.zeros((num_worlds, values.shape[1]), dtype=bool)
                 continue
             values = np.broadcast_to(values, (num_worlds, *values.shape[1:]))
-            rows = (values != mirrored).reshape(num_worlds, values.shape[1], -1).any(-1)  # (num_worlds, rows)
-            for world in np.flatnonzero(rows.reshape(num_worlds, -1).any(-1)):
+            rows = (values != mirrored).reshape(num_worlds, values.shape[1], -1).any(-1)
+            for world in np.flatnonzero(rows.any(-1)):
                 getattr(self._world_models[world], name)[...] = values[world]
             mirrored[...] = values
             changed[name] = rows
-        moved_frames = np.logical_or.reduce([changed[name] for name in INERTIAL_FRAME_FIELDS])
+        no_bodies = np.zeros((num_worlds, self.mj_model.nbody), dtype=bool)
+        moved_frames = np.logical_or.reduce([changed.get(name, no_bodies) for name in INERTIAL_FRAME_FIELDS])
         for world in np.flatnonzero(moved_frames.any(-1)):
             invalidate_inertial_frames(self._world_models[world], np.flatnonzero(moved_frames[world]))
-        moved_geoms = np.logical_or.reduce([changed[name] for name in GEOM_FRAME_FIELDS])  # (num_worlds, ngeom)
+        no_geoms = np.zeros((num_worlds, self.mj_model.ngeom), dtype=bool)
+        moved_geoms = np.logical_or.reduce([changed.get(name, no_geoms) for name in GEOM_FRAME_FIELDS])
         moved_bounds = moved_frames | (moved_geoms @ self._geom_body)
         for world in np.flatnonzero(moved_bounds.any(-1)):
             refresh_bounds(self._world_models[world], np.flatnonzero(moved_bounds[world]))
-        return np.flatnonzero(np.logical_or.reduce([rows.any(-1) for rows in changed.values()]))
+        changed_worlds = np.zeros(num_worlds, dtype=bool)
+        for rows in changed.values():
+            changed_worlds |= rows.any(-1)
+        return np.flatnonzero(changed_worlds)
 
     def _set_const_0_with_physical_meaninertia(self) -> None:
         """Defer the qpos0-dependent constants (``dof_invweight0``, ``body_invweight0``, ``actuator_acc0``, ...) to
@@ -226,18 +261,18 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
     def notify_model_changed(self, flags: ModelFlags | int) -> None:
         """Let Newton update the MuJoCo Warp model; the worlds' ``MjModel`` follow before the next step."""
         super().notify_model_changed(flags)
-        self._model_changed = True
+        self._notified_flags |= int(flags)
 
     def _apply_model_changes(self) -> None:
         """Mirror Newton's model changes into the worlds' ``MjModel`` and recompute the changed worlds' constants if
         Newton asked for them."""
-        if not (self._model_changed and self._world_models):
+        if not (self._notified_flags and self._world_models):
             return
-        changed = self._mirror_world_models()
+        changed = self._mirror_world_models(self._fields_changed_by(self._notified_flags))
         if self._constants_stale:
             self._set_world_constants(changed)
             self._constants_stale = False
-        self._model_changed = False
+        self._notified_flags = 0
 
     def step(self, state_in: State, state_out: State, control: Control, contacts: Contacts, dt: float) -> None:
         """Advance every world by ``dt`` seconds with :attr:`substeps` ``mj_step`` calls each, reading and writing

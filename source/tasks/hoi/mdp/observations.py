@@ -112,7 +112,8 @@ def body_contacts(env: ManagerBasedRLEnv, sensor_cfg: SceneEntityCfg, threshold:
     """(N, B) the paper's C_t: 1 where a body's net contact force exceeds ``threshold`` (N), in the embodiment's body
     order."""
     sensor = env.scene.sensors[sensor_cfg.name]
-    ids = [sensor.body_names.index(name) for name in get_embodiment(env.cfg.embodiment).body_names]
+    names = sensor.sensor_names
+    ids = [names.index(name) for name in get_embodiment(env.cfg.embodiment).body_names]
     return (torch.linalg.norm(sensor.data.net_forces_w.torch[:, ids], dim=-1) > threshold).float()
 
 

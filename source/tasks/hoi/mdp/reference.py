@@ -79,15 +79,13 @@ class ReferenceMotion(CommandTerm):
         self.start_bins = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
         """(N,) the :attr:`starts` bin each environment's episode started in."""
         self.future_offsets = env.step_dt * (torch.tensor(cfg.future_frames, device=self.device).float() - 1.0)
-        self._future: tuple[MotionFrame, torch.Tensor] | None = None
-        """The last :meth:`future` result, and (below) the clips and times it is for."""
-        self._future_key = (self.clip_ids.clone(), self.times.clone())
+        self._frames: tuple[MotionFrame, torch.Tensor, MotionFrame] | None = None
+        """The last :meth:`future` and :attr:`target`, and (below) the clips and times they are for."""
+        self._frames_key = (self.clip_ids.clone(), self.times.clone())
         self._target_slot = list(cfg.future_frames).index(1) if 1 in cfg.future_frames else None
         """Index of the next step's frame (:attr:`target`) among the future frames, if observed."""
         self._generator = torch.Generator(device=self.device)
         self._generator.manual_seed(env.cfg.seed if env.cfg.seed is not None else 0)
-        self.target: MotionFrame
-        self._refresh_target()
         self.metrics["error_body_pos"] = torch.zeros(self.num_envs, device=self.device)
         self.metrics["error_object_pos"] = torch.zeros(self.num_envs, device=self.device)
         if self.starts is not None:
@@ -105,22 +103,28 @@ class ReferenceMotion(CommandTerm):
         return torch.stack([self.clip_ids.float(), self.times], dim=-1)
 
     def future(self) -> tuple[MotionFrame, torch.Tensor]:
-        """Reference frames at :attr:`~ReferenceMotionCfg.future_frames` steps ahead: (N, K) frames, (N, K) valid.
+        """Reference frames at :attr:`~ReferenceMotionCfg.future_frames` steps ahead: (N, K) frames, (N, K) valid."""
+        future, valid, _ = self._frames_at_times()
+        return future, valid
 
-        Evaluated once for each set of clips and times, however many terms ask.
-        """
-        clip_ids, times = self._future_key
-        if self._future is None or not (torch.equal(clip_ids, self.clip_ids) and torch.equal(times, self.times)):
-            self._future = self.library.window(self.clip_ids, self.times, self.future_offsets)
-            self._future_key = (self.clip_ids.clone(), self.times.clone())
-        return self._future
+    @property
+    def target(self) -> MotionFrame:
+        """(N,) the reference frames at :attr:`times`: what the next simulated state should match."""
+        return self._frames_at_times()[2]
 
-    def _refresh_target(self) -> None:
-        """Set :attr:`target` to the frames at :attr:`times`, taken from :meth:`future` when it holds them."""
-        if self._target_slot is None:
-            self.target = self.library.frame_at(self.clip_ids, self.times)
-        else:
-            self.target = self.future()[0][:, self._target_slot]
+    def _frames_at_times(self) -> tuple[MotionFrame, torch.Tensor, MotionFrame]:
+        """:meth:`future` and :attr:`target` (taken from the future frames when they hold it), evaluated when first
+        asked for after the clips or times changed, however many terms ask."""
+        clip_ids, times = self._frames_key
+        if self._frames is None or not (torch.equal(clip_ids, self.clip_ids) and torch.equal(times, self.times)):
+            future, valid = self.library.window(self.clip_ids, self.times, self.future_offsets)
+            if self._target_slot is None:
+                target = self.library.frame_at(self.clip_ids, self.times)
+            else:
+                target = future[:, self._target_slot]
+            self._frames = (future, valid, target)
+            self._frames_key = (self.clip_ids.clone(), self.times.clone())
+        return self._frames
 
     def clip_ended(self) -> torch.Tensor:
         """(N,) bool: the reference time has passed the end of the clip."""
@@ -168,7 +172,6 @@ class ReferenceMotion(CommandTerm):
         self.clip_ids[env_ids] = clip_ids
         self.times[env_ids] = times + self._env.step_dt
         self._write_reference_state(env_ids, self.library.frame_at(clip_ids, times))
-        self._refresh_target()
 
     def _record_outcomes(self, env_ids: torch.Tensor) -> None:
         """Give :attr:`starts` the outcome of the episodes of ``env_ids`` that ran: a termination (not a time-out
@@ -181,7 +184,6 @@ class ReferenceMotion(CommandTerm):
         """Advance the clock one step, except for the environments reset in this step: their reset set it to the
         reference of the state after their first step, as ``env.reset()`` leaves it."""
         self.times += self._env.step_dt * (self._env.episode_length_buf > 0)
-        self._refresh_target()
 
     def _update_metrics(self):
         state = self.body_state()
