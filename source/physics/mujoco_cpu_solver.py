@@ -318,7 +318,7 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
                 logger.warning(f"{count} contacts exceed the buffer of {contacts.rigid_contact_max}; extra ones dropped")
                 self._warned_contacts = True
             count = contacts.rigid_contact_max
-        contacts.rigid_contact_count.assign(np.array([count], dtype=np.int32))
+        contacts.rigid_contact_count.numpy()[0] = count
         if count == 0:
             return
         outputs = {
@@ -331,7 +331,7 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         }
         for name, values in outputs.items():
             if getattr(contacts, name, None) is not None:
-                getattr(contacts, name)[:count].assign(values[:count])
+                getattr(contacts, name).numpy()[:count] = values[:count]  # a view: the solver runs on the CPU
 
     def _merge_contacts(self, per_world: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         """The contacts of the worlds in ``per_world`` (as :meth:`_step_world_chunk` reads them), concatenated over
@@ -343,10 +343,11 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         """
         if not per_world:
             return {"shape0": np.zeros(0, np.int32)}
-        efc_offsets = np.cumsum([0] + [len(found["efc_force"]) for found in per_world[:-1]])
-        for found, offset in zip(per_world, efc_offsets):
-            found["efc_address"] = np.where(found["efc_address"] >= 0, found["efc_address"] + offset, -1)
         merged = {name: np.concatenate([found[name] for found in per_world]) for name in per_world[0]}
+        # each world's constraint rows follow the previous worlds' in the merged efc_force
+        efc_offsets = np.cumsum([0] + [len(found["efc_force"]) for found in per_world[:-1]])
+        efc_offsets = np.repeat(efc_offsets, [len(found["efc_address"]) for found in per_world])
+        merged["efc_address"] = np.where(merged["efc_address"] >= 0, merged["efc_address"] + efc_offsets, -1)
         keep = (merged["efc_address"] >= 0) & (merged["shapes"] >= 0).all(axis=-1)
         merged = {name: values if name == "efc_force" else values[keep] for name, values in merged.items()}
         frame = merged["frame"]

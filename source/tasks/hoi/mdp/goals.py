@@ -147,11 +147,12 @@ def goal_residuals(
     """
     num_envs, num_frames = frames.root_pos.shape[:2]
     heading = math_utils.quat_conjugate(math_utils.yaw_quat(body_quat[:, 0]))
-    parts = (
-        _rotate(heading, frames.body_pos - body_pos.unsqueeze(1)),
-        _relative_rotation(body_quat.unsqueeze(1), frames.body_quat),
-        _rotate(heading, frames.object_pos - object_pos.unsqueeze(1)),
-        _relative_rotation(object_quat.view(num_envs, 1, 4), frames.object_quat),
-        frames.contact_object,
-    )
+    # the bodies and the object side by side (B + 1), each rotated and compared in one call
+    goal_pos = torch.cat([frames.body_pos, frames.object_pos.unsqueeze(2)], dim=2)  # (N, K, B + 1, 3)
+    goal_quat = torch.cat([frames.body_quat, frames.object_quat.unsqueeze(2)], dim=2)
+    current_pos = torch.cat([body_pos, object_pos.unsqueeze(1)], dim=1).unsqueeze(1)  # (N, 1, B + 1, 3)
+    current_quat = torch.cat([body_quat, object_quat.unsqueeze(1)], dim=1).unsqueeze(1)
+    offsets = _rotate(heading, goal_pos - current_pos)
+    rotations = _relative_rotation(current_quat, goal_quat)
+    parts = (offsets[:, :, :-1], rotations[:, :, :-1], offsets[:, :, -1], rotations[:, :, -1], frames.contact_object)
     return torch.cat([part.reshape(num_envs, num_frames, -1) for part in parts], dim=-1)

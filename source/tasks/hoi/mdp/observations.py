@@ -54,10 +54,10 @@ def humanoid_state(env: ManagerBasedRLEnv, command_name: str = "reference") -> t
     state = reference_term(env, command_name).body_state()
     root_pos, root_quat = state["body_pos"][:, 0], state["body_quat"][:, 0]
     heading = heading_inverse(root_quat)
-    local_pos = rotate(heading, state["body_pos"][:, 1:] - root_pos.unsqueeze(1))
+    num_bodies = state["body_pos"].shape[1]
+    vectors = torch.cat([state["body_pos"][:, 1:] - root_pos.unsqueeze(1), state["body_lin_vel"], state["body_ang_vel"]], 1)
+    local_pos, lin_vel, ang_vel = rotate(heading, vectors).split([num_bodies - 1, num_bodies, num_bodies], dim=1)
     local_rot = tan_norm(rotate_quat(heading, state["body_quat"]))
-    lin_vel = rotate(heading, state["body_lin_vel"])
-    ang_vel = rotate(heading, state["body_ang_vel"])
     parts = (root_pos[:, 2:3], local_pos, local_rot, lin_vel, ang_vel)
     return torch.cat([part.reshape(env.num_envs, -1) for part in parts], dim=-1)
 
@@ -69,15 +69,9 @@ def object_state(env: ManagerBasedRLEnv, command_name: str = "reference") -> tor
     root_pos, heading = state["body_pos"][:, 0], heading_inverse(state["body_quat"][:, 0])
     object_pos, object_quat = reference.object_pose()
     data = reference.object.data
-    return torch.cat(
-        [
-            rotate(heading, object_pos - root_pos),
-            tan_norm(math_utils.quat_mul(heading, object_quat)),
-            rotate(heading, data.root_lin_vel_w.torch),
-            rotate(heading, data.root_ang_vel_w.torch),
-        ],
-        dim=-1,
-    )
+    vectors = rotate(heading, torch.stack([object_pos - root_pos, data.root_lin_vel_w.torch, data.root_ang_vel_w.torch], 1))
+    local_pos, lin_vel, ang_vel = vectors.unbind(1)
+    return torch.cat([local_pos, tan_norm(math_utils.quat_mul(heading, object_quat)), lin_vel, ang_vel], dim=-1)
 
 
 def body_object_distances(env: ManagerBasedRLEnv, command_name: str = "reference") -> tuple[torch.Tensor, torch.Tensor]:
