@@ -142,11 +142,13 @@ class ReferenceMotion(CommandTerm):
         Returns ``body_pos`` (N, B, 3), ``body_quat`` (N, B, 4), ``body_lin_vel``, ``body_ang_vel`` (N, B, 3).
         """
         data = self.humanoid.data
+        pose = data.body_pose_w.torch[:, self.body_ids]  # (N, B, 7): position, orientation
+        velocity = data.body_vel_w.torch[:, self.body_ids]  # (N, B, 6): linear, angular
         return {
-            "body_pos": data.body_pos_w.torch[:, self.body_ids] - self._env.scene.env_origins.unsqueeze(1),
-            "body_quat": data.body_quat_w.torch[:, self.body_ids],
-            "body_lin_vel": data.body_lin_vel_w.torch[:, self.body_ids],
-            "body_ang_vel": data.body_ang_vel_w.torch[:, self.body_ids],
+            "body_pos": pose[..., :3] - self._env.scene.env_origins.unsqueeze(1),
+            "body_quat": pose[..., 3:],
+            "body_lin_vel": velocity[..., :3],
+            "body_ang_vel": velocity[..., 3:],
         }
 
     def object_pose(self) -> tuple[torch.Tensor, torch.Tensor]:
