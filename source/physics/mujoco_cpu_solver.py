@@ -207,8 +207,7 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         mirrored into that world's ``MjModel``, then refresh what depends on them (inertial-frame shortcuts of changed
         bodies, bounds of bodies whose geoms or inertial frame changed). Returns the indices of the worlds that changed."""
         num_worlds = len(self._world_models)
-        changed: dict[str, np.ndarray] = {}
-        """Per field with changes, (num_worlds, rows) whether a row of a world changed."""
+        changed: dict[str, np.ndarray] = {}  # per field with changes, (num_worlds, rows): which rows of which worlds
         for name in fields:
             mirrored = self._mirrored[name]
             values = getattr(self.mjw_model, name).numpy()  # (1 or num_worlds, *shape): shared or per world
