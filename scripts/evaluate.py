@@ -21,7 +21,9 @@ Fail are defined in interprior.eval.metrics (Track) and interprior.eval.goal_met
 thresholds of interprior.eval.thresholds.
 
 Policies act deterministically: an rsl_rl PPO checkpoint with its mean action; a distillation checkpoint (Stage 2,
-or Stage 3 fine-tuned) on a goal task with the decoder of its prior mean. An rsl_rl checkpoint of the Track expert
+or Stage 3 fine-tuned) on a goal task with the decoder of its prior mean, or with --sample-latent of a latent
+sampled from its prior as the paper's inference does (one noise per episode from the policy's seeded generator, so
+a run repeats). An rsl_rl checkpoint of the Track expert
 on a goal task is the MaskedMimic-style baseline: it needs no training, the expert's future reference frames are
 replaced by the nearest given goal frame at or after them, components the goal does not give as a zero residual
 (interprior.eval.baseline).
@@ -53,6 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--num-envs", type=int, default=None, help="parallel worlds (default: one per episode, <= 16)")
     parser.add_argument("--episodes-per-clip", type=int, default=1, help="repetitions of every clip (default: 1)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--sample-latent", action="store_true", help="distilled policies sample their prior instead of its mean"
+    )
     parser.add_argument("--device", default="cpu", help="torch and physics device, cpu or cuda:N")
     parser.add_argument("--tags", nargs="+", help="with --curves: the TensorBoard scalars to draw")
     parser.add_argument("--out", default=None, help="directory for the output files")
@@ -132,9 +137,10 @@ def evaluate_task(args, task, checkpoints: list[Path], labels: list[str], root: 
     print(f"[INFO] {task.name}: {len(episodes)} episodes of {len(clip_files)} clips from {root}, seed {args.seed}")
     results = []
     for label, checkpoint in zip(labels, checkpoints):
-        kind = policy_kind(checkpoint, task.goal_task)
+        kind = policy_kind(checkpoint, task.goal_task, args.sample_latent)
         recorded = run_episodes(
-            task, checkpoint, clip_files, episodes, args.num_envs, args.seed, args.device, THRESHOLDS
+            task, checkpoint, clip_files, episodes, args.num_envs, args.seed, args.device, THRESHOLDS,
+            sample_latent=args.sample_latent,
         )
         scores = [task.score(episode, THRESHOLDS) for episode in recorded]
         results.append(CheckpointResult(label, checkpoint, scores, kind))
@@ -147,6 +153,7 @@ def evaluate_task(args, task, checkpoints: list[Path], labels: list[str], root: 
         "clips": str(root),
         "episodes_per_clip": args.episodes_per_clip,
         "seed": args.seed,
+        "sample_latent": args.sample_latent,
         "num_envs": args.num_envs,
         "device": args.device,
     }

@@ -297,6 +297,21 @@ def test_snapshot_chain_and_rand_init_evaluations_are_deterministic_and_write_re
         assert np.isfinite(episode.goal_distance).all() and (episode.goal_distance > 0).all()
 
 
+def test_a_sampled_prior_latent_repeats_with_the_seed_and_differs_from_the_mean(workdir):
+    """``sample_latent`` draws one latent per episode from the prior (the paper's inference) from the policy's own
+    seeded generator: the same run twice gives the same motion, and not the motion of the prior mean."""
+    task = eval_task("Snapshot")
+    clip_files = clips_of_objects(workdir / "clips", task.clip_objects(load_env_cfg(task.task_id)))
+    episodes = make_episodes(clip_files, workdir / "clips", 1)[:1]
+    checkpoint = workdir / "distilled" / "model_0.pt"
+    (sampled,), (again,), (mean,) = (
+        run_episodes(task, checkpoint, clip_files, episodes, 1, seed=3, sample_latent=sample)
+        for sample in (True, True, False)
+    )
+    np.testing.assert_array_equal(sampled.body_pos, again.body_pos)
+    assert sampled.body_pos.shape != mean.body_pos.shape or not np.allclose(sampled.body_pos, mean.body_pos, atol=1e-4)
+
+
 def test_a_chain_canonicalizes_the_clip_onto_the_humanoid_when_its_next_goal_starts(workdir):
     task = eval_task("Chain")
     clip_files = [workdir / "clips" / "walk_long.npz"]

@@ -1,8 +1,8 @@
 """Running a checkpoint on a fixed, seeded list of evaluation episodes.
 
-The policy acts deterministically (:mod:`.policies`) in a freshly opened environment seeded with ``seed``, so a
-checkpoint gives the same numbers every time it is evaluated with the same clips, seed and environment count, alone
-or next to other checkpoints.
+The policy (:mod:`.policies`) acts with its mean, or with a prior latent drawn from its own seeded generator, in a
+freshly opened environment seeded with ``seed``, so a checkpoint gives the same numbers every time it is evaluated
+with the same clips, seed and environment count, alone or next to other checkpoints.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def run_episodes(
     seed: int = 0,
     device: str = "cpu",
     thresholds: EvalThresholds = THRESHOLDS,
+    sample_latent: bool = False,
 ) -> list[TrackedEpisode | GoalEpisode]:
     """Play ``episodes`` of ``clip_files`` with the policy of ``checkpoint`` and record each one.
 
@@ -47,6 +48,7 @@ def run_episodes(
         seed: Environment seed.
         device: Torch and physics device.
         thresholds: Outcome thresholds, written into the task's termination terms and goal command.
+        sample_latent: A distillation checkpoint samples its prior latent instead of decoding the prior mean.
 
     Returns:
         One record per episode, in the order of ``episodes`` (score them with ``task.score``).
@@ -55,7 +57,7 @@ def run_episodes(
         CheckpointError: The checkpoint is unreadable, of a kind the task cannot run, or was trained for other
             observation or action sizes.
     """
-    kind = policy_kind(checkpoint, task.goal_task)
+    kind = policy_kind(checkpoint, task.goal_task, sample_latent)
     env_cfg = load_env_cfg(task.task_id, device=device)
     task.configure_env(env_cfg, clip_files, thresholds)
     if kind == "masked_expert":

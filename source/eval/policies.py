@@ -1,8 +1,9 @@
-"""Which policy a checkpoint gives on an evaluation task, acting deterministically.
+"""Which policy a checkpoint gives on an evaluation task.
 
 * an rsl_rl PPO checkpoint on Track: its actor's mean action;
 * a distillation checkpoint (Stage 2, or Stage 3 fine-tuned: same format) on a goal task: the InterPrior policy
-  decoding its prior mean (:class:`~interprior.agents.distillation.PriorActor`);
+  decoding its prior mean (:class:`~interprior.agents.distillation.PriorActor`), or, asked to sample, a latent drawn
+  from its prior as the paper's inference does (one seeded noise per episode, so runs repeat);
 * an rsl_rl PPO checkpoint of the Track expert on a goal task: the MaskedMimic-style baseline, the expert's mean
   action on the goal-only reference input of :mod:`.baseline`.
 
@@ -27,13 +28,15 @@ from interprior.agents.runner import load_task_configs, make_runner
 POLICY_KINDS = {
     "rsl_rl": "rsl_rl PPO actor",
     "prior": "InterPrior prior mean",
+    "prior_sample": "InterPrior prior sample",
     "masked_expert": "MaskedMimic-style Track expert",
 }
 """How a checkpoint acts, by name, with a description."""
 
 
-def policy_kind(checkpoint: Path, goal_task: bool) -> str:
-    """The :data:`POLICY_KINDS` name of ``checkpoint`` on a goal task or on Track.
+def policy_kind(checkpoint: Path, goal_task: bool, sample_latent: bool = False) -> str:
+    """The :data:`POLICY_KINDS` name of ``checkpoint`` on a goal task or on Track; ``sample_latent`` makes a
+    distillation checkpoint sample its prior (other kinds act with their mean either way).
 
     Raises:
         CheckpointError: The file is unreadable, neither a PPO nor a distillation checkpoint, or a distillation
@@ -45,7 +48,7 @@ def policy_kind(checkpoint: Path, goal_task: bool) -> str:
             raise CheckpointError(
                 f"checkpoint {checkpoint} is a distilled InterPrior policy; it runs on the goal tasks, not on Track"
             )
-        return "prior"
+        return "prior_sample" if sample_latent else "prior"
     if isinstance(saved, dict) and all(key in saved for key in MODEL_KEYS):
         return "masked_expert" if goal_task else "rsl_rl"
     raise CheckpointError(
@@ -84,6 +87,7 @@ def make_policy(kind: str, env: ManagerBasedRLEnv, checkpoint: Path, task_id: st
         return runner.env, runner.get_inference_policy(device=device)
     vec_env = FiniteVecEnvWrapper(env)
     obs = vec_env.get_observations()
-    if kind == "prior":
-        return vec_env, PriorActor(load_distilled_policy(checkpoint, env.cfg, obs, vec_env.num_actions, device))
+    if kind in ("prior", "prior_sample"):
+        policy = load_distilled_policy(checkpoint, env.cfg, obs, vec_env.num_actions, device)
+        return vec_env, PriorActor(policy, deterministic=kind == "prior")
     return vec_env, ExpertActor(load_expert(checkpoint, obs, vec_env.num_actions, env.cfg, device))
