@@ -155,6 +155,36 @@ def test_grasp_term_pulls_palms_to_the_held_object(env):
     assert (away > on_box + 1.0).all(), f"box 1 m away: penalty grows by the gap, got {away}"
 
 
+def test_body_object_distances_follow_the_box_size_and_the_bodies(env):
+    """The distances are computed once per state and given again to every term that asks; a box grown in place (as
+    an object switch does) or a moved humanoid gives new ones, and the first ones again once put back."""
+    reference = env.command_manager.get_term("reference")
+    distance, _ = mdp.body_object_distances(env)
+    distance = distance.clone()
+    half_extents = reference.object_switch.half_extents
+    original = half_extents.clone()
+    try:
+        half_extents.mul_(1.5)
+        grown, _ = mdp.body_object_distances(env)
+        assert (grown < distance - 1e-3).all(), "every body is nearer the surface of a larger box"
+    finally:
+        half_extents.copy_(original)
+    torch.testing.assert_close(mdp.body_object_distances(env)[0], distance)
+    humanoid = env.scene["humanoid"]
+    start = humanoid.data.root_pose_w.torch.clone()
+
+    def with_humanoid_moved(shift: float) -> torch.Tensor:
+        pose = start.clone()
+        pose[:, 0] += shift
+        humanoid.write_root_pose_to_sim_index(root_pose=pose)
+        env.sim.forward()
+        env.scene.update(0.0)
+        return mdp.body_object_distances(env)[0].clone()
+
+    assert (with_humanoid_moved(10.0) > distance + 5.0).all(), "10 m further away"
+    torch.testing.assert_close(with_humanoid_moved(0.0), distance, atol=1e-4, rtol=0)
+
+
 def test_each_world_tracks_its_clips_box_with_size_mass_and_centre_of_mass_drawn_anew_at_every_reset(env):
     reference = env.command_manager.get_term("reference")
     box = env.scene["object"]

@@ -37,6 +37,10 @@ class SignedDistance(ABC):
     def distance(self, points: torch.Tensor) -> torch.Tensor:
         """Signed distance (m) of ``points`` (..., 3) in the object frame."""
 
+    def parameters(self) -> tuple[torch.Tensor, ...]:
+        """The tensors that change the field when their values change (none: the field is fixed)."""
+        return ()
+
     def nearest(self, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Signed distance (...) and the nearest surface point (..., 3) of ``points`` (..., 3), object frame."""
         steps = _GRADIENT_STEP * torch.eye(3, device=points.device, dtype=points.dtype)
@@ -87,6 +91,10 @@ class BoxSdf(SignedDistance):
 
     def __init__(self, half_extents: torch.Tensor):
         self.half_extents = half_extents
+
+    def parameters(self) -> tuple[torch.Tensor, ...]:
+        """The boxes' half extents (N, 3), which change in place."""
+        return (self.half_extents,)
 
     def distance(self, points: torch.Tensor) -> torch.Tensor:
         """(N, ...) signed distance (m) of ``points`` (N, ..., 3) to each environment's box, in its object frame."""

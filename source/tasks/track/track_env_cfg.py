@@ -156,6 +156,7 @@ class TrackEnvCfg(HoiEnvCfg):
     def __post_init__(self):
         super().__post_init__()
         self.scene.object = object_cfg(TRACK_BOXES[1])  # any box: the switch sets each world's size
+        self.scene.object_contacts = None  # no term reads the object's contact forces; each step would compute them
         self.episode_length_s = 10.0
         self.commands.reference.motion_paths = [str(BUNDLED_DATASETS[self.embodiment] / "train")]
 

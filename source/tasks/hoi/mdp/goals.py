@@ -120,7 +120,8 @@ def goal_layout(embodiment: Embodiment) -> GoalLayout:
     return GoalLayout(embodiment)
 
 
-def _rotate(quat: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
+def rotate(quat: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
+    """Rotate ``vectors`` (N, ..., 3) by one quaternion per environment ``quat`` (N, 4)."""
     expanded = quat.view(quat.shape[0], *([1] * (vectors.dim() - 2)), 4).expand(*vectors.shape[:-1], 4)
     return math_utils.quat_apply(expanded, vectors)
 
@@ -152,7 +153,7 @@ def goal_residuals(
     goal_quat = torch.cat([frames.body_quat, frames.object_quat.unsqueeze(2)], dim=2)
     current_pos = torch.cat([body_pos, object_pos.unsqueeze(1)], dim=1).unsqueeze(1)  # (N, 1, B + 1, 3)
     current_quat = torch.cat([body_quat, object_quat.unsqueeze(1)], dim=1).unsqueeze(1)
-    offsets = _rotate(heading, goal_pos - current_pos)
+    offsets = rotate(heading, goal_pos - current_pos)
     rotations = _relative_rotation(current_quat, goal_quat)
     parts = (offsets[:, :, :-1], rotations[:, :, :-1], offsets[:, :, -1], rotations[:, :, -1], frames.contact_object)
     return torch.cat([part.reshape(num_envs, num_frames, -1) for part in parts], dim=-1)

@@ -7,6 +7,7 @@ two columns of their matrix ("tan-norm", 6 numbers), rotation residuals as rotat
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import torch
@@ -16,7 +17,7 @@ from isaaclab.utils import math as math_utils
 
 from interprior.assets.embodiment import get_embodiment
 
-from .goals import goal_residuals
+from .goals import goal_residuals, rotate
 from .reference import ReferenceMotion
 
 if TYPE_CHECKING:
@@ -24,17 +25,6 @@ if TYPE_CHECKING:
 
 def reference_term(env: ManagerBasedRLEnv, command_name: str) -> ReferenceMotion:
     return env.command_manager.get_term(command_name)
-
-
-def heading_inverse(root_quat: torch.Tensor) -> torch.Tensor:
-    """(N, 4) rotation from the world into the heading frame of pelvis orientations ``root_quat`` (N, 4)."""
-    return math_utils.quat_conjugate(math_utils.yaw_quat(root_quat))
-
-
-def rotate(quat: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
-    """Rotate ``vectors`` (N, ..., 3) by one quaternion per environment ``quat`` (N, 4)."""
-    expanded = quat.view(quat.shape[0], *([1] * (vectors.dim() - 2)), 4).expand(*vectors.shape[:-1], 4)
-    return math_utils.quat_apply(expanded, vectors)
 
 
 def tan_norm(quat: torch.Tensor) -> torch.Tensor:
@@ -52,8 +42,7 @@ def humanoid_state(env: ManagerBasedRLEnv, command_name: str = "reference") -> t
     """(N, 1 + (B-1)*3 + B*6 + B*6) pelvis height, body positions, orientations and velocities in the heading frame
     (B bodies of the embodiment, 24 for our humanoid)."""
     state = reference_term(env, command_name).body_state()
-    root_pos, root_quat = state["body_pos"][:, 0], state["body_quat"][:, 0]
-    heading = heading_inverse(root_quat)
+    root_pos, heading = state["body_pos"][:, 0], state["heading"]
     num_bodies = state["body_pos"].shape[1]
     vectors = torch.cat([state["body_pos"][:, 1:] - root_pos.unsqueeze(1), state["body_lin_vel"], state["body_ang_vel"]], 1)
     local_pos, lin_vel, ang_vel = rotate(heading, vectors).split([num_bodies - 1, num_bodies, num_bodies], dim=1)
@@ -66,7 +55,7 @@ def object_state(env: ManagerBasedRLEnv, command_name: str = "reference") -> tor
     """(N, 3 + 6 + 3 + 3) object position, orientation and velocities relative to the pelvis, heading frame."""
     reference = reference_term(env, command_name)
     state = reference.body_state()
-    root_pos, heading = state["body_pos"][:, 0], heading_inverse(state["body_quat"][:, 0])
+    root_pos, heading = state["body_pos"][:, 0], state["heading"]
     object_pos, object_quat = reference.object_pose()
     data = reference.object.data
     vectors = rotate(heading, torch.stack([object_pos - root_pos, data.root_lin_vel_w.torch, data.root_ang_vel_w.torch], 1))
@@ -75,30 +64,17 @@ def object_state(env: ManagerBasedRLEnv, command_name: str = "reference") -> tor
 
 
 def body_object_distances(env: ManagerBasedRLEnv, command_name: str = "reference") -> tuple[torch.Tensor, torch.Tensor]:
-    """Distance (N, D) from the collision surface of each of the embodiment's distance bodies (``distance_bodies``,
-    D of them) to the object's surface (m, negative when overlapping) and the vector from the body's collision centre
-    to the nearest object point (N, D, 3, world).
-    """
-    reference = reference_term(env, command_name)
-    bodies = reference.embodiment.distance_bodies
-    ids = reference.embodiment.body_ids(bodies)
-    spheres = [reference.embodiment.contact_sphere(name) for name in bodies]
-    centres = torch.tensor([centre for centre, _ in spheres], device=env.device)
-    thickness = torch.tensor([radius for _, radius in spheres], device=env.device)
-    state = reference.body_state()
-    body_quat = state["body_quat"][:, ids]
-    points = state["body_pos"][:, ids] + math_utils.quat_apply(body_quat, centres.expand(*body_quat.shape[:-1], 3))
-    object_pos, object_quat = reference.object_pose()
-    local = rotate(math_utils.quat_conjugate(object_quat), points - object_pos.unsqueeze(1))
-    distance, nearest = reference.object_sdf.nearest(local)
-    return distance - thickness, rotate(object_quat, nearest - local)
+    """Distance (N, D) from the collision surface of each of the embodiment's distance bodies to the object's
+    surface (m, negative when overlapping) and the vector (N, D, 3, world) from the body's collision centre to the
+    nearest object point (:meth:`ReferenceMotion.body_object_distances`)."""
+    return reference_term(env, command_name).body_object_distances()
 
 
 def object_distances(env: ManagerBasedRLEnv, command_name: str = "reference") -> torch.Tensor:
     """(N, D * 4) the paper's D_t: signed distance and heading-frame vector from the embodiment's distance bodies to
     the object surface."""
     distance, vector = body_object_distances(env, command_name)
-    heading = heading_inverse(reference_term(env, command_name).body_state()["body_quat"][:, 0])
+    heading = reference_term(env, command_name).body_state()["heading"]
     return torch.cat([distance, rotate(heading, vector).reshape(env.num_envs, -1)], dim=-1)
 
 
@@ -106,9 +82,14 @@ def body_contacts(env: ManagerBasedRLEnv, sensor_cfg: SceneEntityCfg, threshold:
     """(N, B) the paper's C_t: 1 where a body's net contact force exceeds ``threshold`` (N), in the embodiment's body
     order."""
     sensor = env.scene.sensors[sensor_cfg.name]
-    names = sensor.sensor_names
-    ids = [names.index(name) for name in get_embodiment(env.cfg.embodiment).body_names]
+    ids = _sensor_order(tuple(sensor.sensor_names), env.cfg.embodiment)
     return (torch.linalg.norm(sensor.data.net_forces_w.torch[:, ids], dim=-1) > threshold).float()
+
+
+@functools.cache
+def _sensor_order(sensor_names: tuple[str, ...], embodiment: str) -> list[int]:
+    """Index into ``sensor_names`` of each of the embodiment's bodies, in its body order."""
+    return [sensor_names.index(name) for name in get_embodiment(embodiment).body_names]
 
 
 def reference_residuals(env: ManagerBasedRLEnv, command_name: str = "reference") -> torch.Tensor:

@@ -33,7 +33,8 @@ from interprior.assets.objects import get_object
 from interprior.data.kinematics import lowest_point
 from interprior.data.motion_library import MotionFrame
 
-from .observations import reference_term, rotate
+from .goals import rotate
+from .observations import reference_term
 from .reference import ReferenceMotion, ReferenceMotionCfg
 
 if TYPE_CHECKING:

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
 
 
+def _equal(tensors: Sequence[torch.Tensor], kept: Sequence[torch.Tensor]) -> bool:
+    """Whether each of ``tensors`` has the shape and values of its copy in ``kept`` (the inputs of a kept result)."""
+    return all(map(torch.equal, tensors, kept))
+
+
 class ReferenceMotion(CommandTerm):
     """Per-environment reference clip and time, backed by a :class:`MotionLibrary` of one object's clips, or of the
     clips of every box an :class:`~.object_switch.ObjectSwitch` term can make the scene's object."""
@@ -56,9 +61,21 @@ class ReferenceMotion(CommandTerm):
         )
         self.object_sdf = ObjectSdf(cfg.library_object, device=self.device) if self.object_switch is None else self.object_switch.sdf
         """Distance field of each environment's object, in the object frame."""
+        distance_bodies = self.embodiment.distance_bodies
+        spheres = [self.embodiment.contact_sphere(name) for name in distance_bodies]
+        self._sphere_centres = torch.tensor([centre for centre, _ in spheres], device=self.device)
+        """(D, 3) centre of each distance body's collision sphere in its body frame (m)."""
+        self._sphere_radii = torch.tensor([radius for _, radius in spheres], device=self.device)
+        """(D,) thickness of each distance body's collision surface (m)."""
+        self._body_state: tuple[tuple[torch.Tensor, torch.Tensor], dict[str, torch.Tensor]] | None = None
+        """The last :meth:`body_state` and the simulator's body poses and velocities it was computed from."""
+        self._distances: tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, torch.Tensor]] | None = None
+        """The last :meth:`body_object_distances` and the poses and field parameters it was computed from."""
         body_names = self.embodiment.body_names
         self.body_ids = torch.tensor([self.humanoid.body_names.index(name) for name in body_names], device=self.device)
         """(B,) simulator body index of each of the embodiment's bodies (B = 24 for our humanoid)."""
+        self._distance_body_ids = self.body_ids[self.embodiment.body_ids(distance_bodies)]
+        """(D,) simulator body index of each of the embodiment's distance bodies."""
         sim_joints = [canonical_joint_name(name) for name in self.humanoid.joint_names]
         joint_ids = [sim_joints.index(name) for name in self.embodiment.joint_names]
         self.joint_ids = torch.tensor(joint_ids, device=self.device)
@@ -116,7 +133,7 @@ class ReferenceMotion(CommandTerm):
         """:meth:`future` and :attr:`target` (taken from the future frames when they hold it), evaluated when first
         asked for after the clips or times changed, however many terms ask."""
         clip_ids, times = self._frames_key
-        if self._frames is None or not (torch.equal(clip_ids, self.clip_ids) and torch.equal(times, self.times)):
+        if self._frames is None or not _equal((self.clip_ids, self.times), (clip_ids, times)):
             future, valid = self.library.window(self.clip_ids, self.times, self.future_offsets)
             if self._target_slot is None:
                 target = self.library.frame_at(self.clip_ids, self.times)
@@ -139,17 +156,46 @@ class ReferenceMotion(CommandTerm):
     def body_state(self) -> dict[str, torch.Tensor]:
         """The humanoid's simulated state in our body order, positions relative to the env origin.
 
-        Returns ``body_pos`` (N, B, 3), ``body_quat`` (N, B, 4), ``body_lin_vel``, ``body_ang_vel`` (N, B, 3).
+        Returns ``body_pos`` (N, B, 3), ``body_quat`` (N, B, 4), ``body_lin_vel``, ``body_ang_vel`` (N, B, 3), and
+        ``heading`` (N, 4): the rotation from the world into the heading frame (the pelvis yaw undone). Computed once
+        per simulated state however many terms ask (kept with the poses and velocities it came from): read the
+        tensors, do not modify them.
         """
         data = self.humanoid.data
-        pose = data.body_pose_w.torch[:, self.body_ids]  # (N, B, 7): position, orientation
-        velocity = data.body_vel_w.torch[:, self.body_ids]  # (N, B, 6): linear, angular
-        return {
-            "body_pos": pose[..., :3] - self._env.scene.env_origins.unsqueeze(1),
-            "body_quat": pose[..., 3:],
-            "body_lin_vel": velocity[..., :3],
-            "body_ang_vel": velocity[..., 3:],
-        }
+        raw = (data.body_pose_w.torch, data.body_vel_w.torch)  # (N, bodies, 7) position, orientation; (N, bodies, 6)
+        if self._body_state is None or not _equal(raw, self._body_state[0]):
+            pose, velocity = raw[0][:, self.body_ids], raw[1][:, self.body_ids]
+            state = {
+                "body_pos": pose[..., :3] - self._env.scene.env_origins.unsqueeze(1),
+                "body_quat": pose[..., 3:],
+                "body_lin_vel": velocity[..., :3],
+                "body_ang_vel": velocity[..., 3:],
+                "heading": math_utils.quat_conjugate(math_utils.yaw_quat(pose[:, 0, 3:])),
+            }
+            self._body_state = (tuple(values.clone() for values in raw), state)
+        return dict(self._body_state[1])
+
+    def body_object_distances(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Distance (N, D) from the collision surface of each of the embodiment's distance bodies (``distance_bodies``)
+        to the object's surface (m, negative when overlapping), and the vector (N, D, 3, world frame) from the body's
+        collision centre to the nearest object point.
+
+        Computed once per simulated state however many terms ask: the result is kept with the body and object poses
+        and the distance field's parameters it came from, and given again while they are unchanged.
+        """
+        body_pose = self.humanoid.data.body_pose_w.torch[:, self._distance_body_ids]  # (N, D, 7)
+        object_pose = self.object.data.root_pose_w.torch  # (N, 7)
+        inputs = (body_pose, object_pose, *self.object_sdf.parameters())
+        if self._distances is None or not _equal(inputs, self._distances[0]):
+            body_quat, object_quat = body_pose[..., 3:], object_pose[:, 3:]
+            offsets = math_utils.quat_apply(body_quat, self._sphere_centres.expand_as(body_pose[..., :3]))
+            centres = body_pose[..., :3] + offsets
+            to_object = math_utils.quat_conjugate(object_quat).unsqueeze(1).expand_as(body_quat)
+            local = math_utils.quat_apply(to_object, centres - object_pose[:, :3].unsqueeze(1))
+            distance, nearest = self.object_sdf.nearest(local)
+            vector = math_utils.quat_apply(object_quat.unsqueeze(1).expand_as(body_quat), nearest - local)
+            self._distances = (tuple(values.clone() for values in inputs), (distance - self._sphere_radii, vector))
+        return self._distances[1]
 
     def object_pose(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The object's simulated position (N, 3, relative to the env origin) and orientation (N, 4)."""
@@ -214,8 +260,9 @@ class ReferenceMotion(CommandTerm):
         joint_pos = frame.joint_pos + noise(1.0, len(self.embodiment.joint_names)) * self._joint_pos_noise(env_ids).unsqueeze(-1)
         self.humanoid.write_root_pose_to_sim_index(root_pose=torch.cat([root_pos, root_quat], -1), env_ids=env_ids)
         self.humanoid.write_root_velocity_to_sim_index(root_velocity=root_vel, env_ids=env_ids)
-        self.humanoid.write_joint_position_to_sim_index(position=joint_pos, joint_ids=self.joint_ids, env_ids=env_ids)
-        self.humanoid.write_joint_velocity_to_sim_index(velocity=frame.joint_vel, joint_ids=self.joint_ids, env_ids=env_ids)
+        self.humanoid.write_joint_state_to_sim_index(
+            position=joint_pos, velocity=frame.joint_vel, joint_ids=self.joint_ids, env_ids=env_ids
+        )
 
         object_pos = frame.object_pos + origins + noise(cfg.object_pos_noise, 3) * torch.tensor([1.0, 1.0, 0.0], device=self.device)
         if self.object_switch is not None:  # a box drawn larger or smaller than the clip's keeps its bottom face
