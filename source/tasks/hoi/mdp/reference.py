@@ -27,6 +27,7 @@ from interprior.assets.object_sdf import ObjectSdf
 from interprior.assets.embodiment import get_embodiment
 from interprior.data.motion_library import MotionFrame, MotionLibrary
 
+from .goals import rotate
 from .object_switch import object_switch_term
 from .start_sampler import FailureWeightedStarts, FailureWeightedStartsCfg
 
@@ -190,10 +191,9 @@ class ReferenceMotion(CommandTerm):
             body_quat, object_quat = body_pose[..., 3:], object_pose[:, 3:]
             offsets = math_utils.quat_apply(body_quat, self._sphere_centres.expand_as(body_pose[..., :3]))
             centres = body_pose[..., :3] + offsets
-            to_object = math_utils.quat_conjugate(object_quat).unsqueeze(1).expand_as(body_quat)
-            local = math_utils.quat_apply(to_object, centres - object_pose[:, :3].unsqueeze(1))
+            local = rotate(math_utils.quat_conjugate(object_quat), centres - object_pose[:, :3].unsqueeze(1))
             distance, nearest = self.object_sdf.nearest(local)
-            vector = math_utils.quat_apply(object_quat.unsqueeze(1).expand_as(body_quat), nearest - local)
+            vector = rotate(object_quat, nearest - local)
             self._distances = (tuple(values.clone() for values in inputs), (distance - self._sphere_radii, vector))
         return self._distances[1]
 
