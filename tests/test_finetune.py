@@ -41,6 +41,7 @@ SMALL_POLICY = [
 SMALL_FINETUNE = [
     "agent.num_steps_per_env=4", "agent.save_interval=1", "agent.algorithm.num_learning_epochs=2",
     "agent.algorithm.num_mini_batches=2", "agent.critic_hidden_dims=[32]", "agent.distillation_env_share=0.5",
+    "agent.algorithm.critic_warmup_iterations=1",
 ]  # fmt: skip
 DIGEST = re.compile(r"\[INFO\] rank (\d) parameter digest ([0-9a-f]{64})")
 
@@ -131,6 +132,7 @@ def test_an_update_gives_finite_losses_and_changes_the_policy(workdir, share, pa
         assert runner.num_distillation_envs == round(2 * share)
         assert runner.policy.cfg.num_task_tokens == len(TASK_INDEX)  # grown from the Stage 2 policy's 0
         before = _policy_parameters(runner)
+        runner.current_learning_iteration = cfg.algorithm.critic_warmup_iterations  # past the critic's warm-up
         obs = runner._collect(runner.env.get_observations())
         losses = runner._update()
         assert obs["history"].shape[0] == 2
@@ -141,6 +143,30 @@ def test_an_update_gives_finite_losses_and_changes_the_policy(workdir, share, pa
     assert not torch.equal(before["decoder.0.weight"], after["decoder.0.weight"])
     # only the distillation loss runs the encoder
     assert torch.equal(before["encoder.0.weight"], after["encoder.0.weight"]) == (share == 0.0)
+
+
+def test_the_critic_warms_up_alone_then_steps_at_its_own_fixed_step_size(workdir):
+    overrides = ["agent.distillation_env_share=0", "agent.algorithm.critic_learning_rate=3e-4"]
+    env_cfg, cfg = load_finetune_configs(TASK, [*SMALL_FINETUNE, *overrides])
+    apply_distillation_share(env_cfg, cfg)
+    with open_env(TASK, num_envs=2, seed=1, env_cfg=env_cfg) as env:
+        runner = make_finetune_runner(env, cfg, workdir / "stage2", None)
+        policy_before, critic_before = _policy_parameters(runner), runner.critic.mlp[0].weight.detach().clone()
+        std_before = runner.action_std()
+        obs = runner._collect(runner.env.get_observations())
+        runner._update()  # iteration 0: warm-up, the value loss alone
+        assert _policy_parameters(runner).keys() == policy_before.keys()
+        assert all(torch.equal(value, policy_before[name]) for name, value in _policy_parameters(runner).items())
+        assert torch.equal(runner.action_std(), std_before)
+        assert not torch.equal(runner.critic.mlp[0].weight, critic_before)
+        runner.current_learning_iteration = 1
+        runner._collect(obs)
+        runner._update()  # iteration 1: PPO moves the policy too
+    assert not torch.equal(runner.policy.decoder[0].weight, policy_before["decoder.0.weight"])
+    actor_group, critic_group = runner.optimizer.param_groups
+    assert actor_group["lr"] == runner.learning_rate != 3e-4, "the adaptive schedule sets the policy's step size"
+    assert critic_group["lr"] == 3e-4
+    assert {id(parameter) for parameter in critic_group["params"]} == {id(p) for p in runner.critic.parameters()}
 
 
 # ---------------------------------------------------------------- scripts end to end (subprocesses)
@@ -200,6 +226,21 @@ def test_resume_continues_the_iteration_count(workdir, finetuned):
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"resuming from {first_run / 'model_1.pt'} at iteration 2" in result.stdout
     assert [path.name for path in checkpoints_in(workdir / "resumed")] == ["model_2.pt"]
+    # a checkpoint of the runner before the critic had its own step size: one Adam parameter group
+    checkpoint = torch.load(first_run / "model_1.pt", weights_only=False)
+    optimizer = checkpoint["optimizer_state_dict"]
+    actor_group, critic_group = optimizer["param_groups"]
+    optimizer["param_groups"] = [{**actor_group, "params": actor_group["params"] + critic_group["params"]}]
+    (workdir / "one_group").mkdir()
+    torch.save(checkpoint, workdir / "one_group" / "model_1.pt")
+    result = run_script(
+        "train.py", "--task", TASK, "--expert", "expert", "--checkpoint", "one_group", "--num-envs", "2",
+        "--max-iterations", "1", *SMALL_FINETUNE, "--log-dir", "one_group_resumed", cwd=workdir,
+    )  # fmt: skip
+    assert error_line(result).startswith(
+        "train.py: error: one_group/model_1.pt: its optimizer state does not fit this runner's"
+    ), result.stderr[-3000:]
+    assert not (workdir / "one_group_resumed").exists()
 
 
 def test_two_processes_keep_identical_parameters(workdir, finetuned):

@@ -22,7 +22,8 @@ FINETUNE_CFG_ENTRY_POINT = "finetune_cfg_entry_point"
 @configclass
 class FinetuneAlgorithmCfg:
     """PPO on the reinforcement-learning envs plus the distillation loss on the distillation envs, in one update:
-    every mini-batch step minimizes ppo_loss + ``distillation_loss_weight`` * distillation_loss."""
+    every mini-batch step minimizes ppo_loss + ``distillation_loss_weight`` * distillation_loss, the policy at the
+    adaptive step size and the critic at its own."""
 
     num_learning_epochs: int = 5
     """Passes over each rollout."""
@@ -49,7 +50,15 @@ class FinetuneAlgorithmCfg:
     """Clip the value change as rsl_rl does."""
 
     learning_rate: float = 1.0e-5
-    """Adam step size (ours: small, fine-tuning a distilled policy)."""
+    """Adam step size of the policy and the action std (ours: small, fine-tuning a distilled policy)."""
+
+    critic_learning_rate: float = 1.0e-3
+    """Adam step size of the critic, fixed (rsl_rl's PPO default; ours: the critic starts untrained, and at the
+    policy's adapted 1e-6 to 2e-6 its value loss did not fall in 150 iterations)."""
+
+    critic_warmup_iterations: int = 10
+    """Iterations at the start of a run whose updates leave the PPO surrogate out, so the critic fits the returns
+    before its advantages move the policy (ours); the distillation loss applies from the first iteration."""
 
     schedule: str = "adaptive"
     """``"adaptive"`` (adjust the step size to keep the policy KL near ``desired_kl``) or ``"fixed"``."""
@@ -66,7 +75,7 @@ class FinetuneAlgorithmCfg:
     """Upper bound of the adaptive step size (rsl_rl's)."""
 
     max_grad_norm: float = 1.0
-    """Gradient norm clip of the combined loss."""
+    """Gradient norm clip, applied to the policy's (with the action std) and to the critic's gradients apart."""
 
     init_action_std: float = 0.05
     """Initial standard deviation of the Gaussian around the decoder's action (rad; ours); learned per action."""

@@ -13,7 +13,9 @@ The env splits its envs (:attr:`~interprior.tasks.hoi.mdp.random_start.RandomSta
 Every iteration collects ``num_steps_per_env`` steps from all envs, then runs ``num_learning_epochs`` x
 ``num_mini_batches`` Adam steps, each on ppo_loss (one mini-batch of RL transitions) + w * distillation_loss (one
 mini-batch of distillation step pairs); with several processes the gradients are averaged over the ranks before
-every step (:mod:`.distributed`). Only rank 0 logs and saves.
+every step (:mod:`.distributed`). The policy (with the action std) steps at the adaptive step size, the critic at its
+own fixed one, each with its own gradient norm clip; for the first ``critic_warmup_iterations`` of a run the RL envs
+contribute only the value loss. Only rank 0 logs and saves.
 
 Logging (rsl_rl's logger) covers every PPO and distillation loss part, the step size, the action std, the latent's
 statistics (``Latent/...``), the rewards and lengths of the RL envs' episodes and the env's episode metrics
@@ -39,7 +41,7 @@ from isaaclab.envs import ManagerBasedRLEnv
 from rsl_rl.modules.distribution import GaussianDistribution
 from rsl_rl.storage import RolloutStorage
 
-from interprior.agents.checkpoints import resolve_checkpoint
+from interprior.agents.checkpoints import CheckpointError, resolve_checkpoint
 from interprior.agents.distillation.checkpoint import check_policy_fits
 from interprior.agents.distillation.expert import load_expert
 from interprior.agents.distillation.inputs import PolicyInputReader, PolicyInputs
@@ -57,6 +59,9 @@ from .stage2 import load_stage2_policy
 
 REFERENCE_COMMAND = "reference"
 """The command term that splits the envs (its ``distillation_envs``)."""
+
+ACTOR_GROUP = 0
+"""Index of the optimizer's parameter group of the policy and the action std (the critic's is the other)."""
 
 DISTILLATION_ENVS_KEY = "Finetune/distillation_envs"
 """TensorBoard scalar: the number of distillation envs of a process."""
@@ -114,8 +119,13 @@ class FinetuneRunner:
             policy.cfg.action_dim, init_std=algorithm.init_action_std, std_type="log"
         ).to(self.device)
         self.learning_rate = algorithm.learning_rate
-        parameters = [parameter for module in self.modules() for parameter in module.parameters()]
-        self.optimizer = torch.optim.Adam(parameters, lr=self.learning_rate)
+        actor_parameters = [*policy.parameters(), *self.action_distribution.parameters()]
+        self.optimizer = torch.optim.Adam(
+            [
+                {"params": actor_parameters, "lr": self.learning_rate},
+                {"params": list(self.critic.parameters()), "lr": algorithm.critic_learning_rate},
+            ]
+        )
         self.reader = PolicyInputReader(policy.cfg, env.num_envs, self.device)
         self.rl_storage: RolloutStorage | None = None
         self.distillation_storage = DistillationStorage(cfg.num_steps_per_env)
@@ -149,13 +159,13 @@ class FinetuneRunner:
         start_it = self.current_learning_iteration
         total_it = start_it + num_learning_iterations
         for it in range(start_it, total_it):
+            self.current_learning_iteration = it
             start = time.time()
             obs = self._collect(obs)
             collect_time = time.time() - start
             start = time.time()
             losses = self._update()
             learn_time = time.time() - start
-            self.current_learning_iteration = it
             self.logger.ep_extras.append(
                 {DISTILLATION_ENVS_KEY: float(self.num_distillation_envs), **self.latent_statistics.pop()}
             )
@@ -295,8 +305,10 @@ class FinetuneRunner:
         return itertools.islice(zip(rl_batches, distillation_batches), num_updates)
 
     def _update(self) -> dict[str, float]:
-        """Adam steps on the stored rollouts, then the normalizer update; returns the mean of every loss part."""
+        """Adam steps on the stored rollouts, then the normalizer update; returns the mean of every loss part.
+        During the critic's warm-up the RL envs contribute only the value loss."""
         algorithm = self.cfg.algorithm
+        warming_up = self.current_learning_iteration < algorithm.critic_warmup_iterations
         sums: dict[str, float] = defaultdict(float)
         num_updates = algorithm.num_learning_epochs * algorithm.num_mini_batches
         parameters = [parameter for module in self.modules() for parameter in module.parameters()]
@@ -309,7 +321,7 @@ class FinetuneRunner:
                 parts.update(ppo_loss(log_prob, self.action_distribution.entropy, values, rl_batch, algorithm))
                 parts["policy_kl"] = self._policy_kl(rl_batch)
                 self._adapt_learning_rate(parts["policy_kl"])
-                loss = loss + parts["ppo"]
+                loss = loss + (algorithm.value_loss_coef * parts["value"] if warming_up else parts["ppo"])
             if distillation_batch is not None:
                 distillation = distillation_loss(self.policy, distillation_batch, self.policy.cfg.loss)
                 parts.update({f"distillation_{name}": value for name, value in distillation.items()})
@@ -318,7 +330,8 @@ class FinetuneRunner:
             loss.backward()
             if self.group.is_distributed:
                 average_gradients(parameters, self.group.world_size)
-            nn.utils.clip_grad_norm_(parameters, algorithm.max_grad_norm)
+            for param_group in self.optimizer.param_groups:
+                nn.utils.clip_grad_norm_(param_group["params"], algorithm.max_grad_norm)
             self.optimizer.step()
             parts["total"] = loss
             for name, value in parts.items():
@@ -336,12 +349,11 @@ class FinetuneRunner:
         return average_scalar(kl.mean().item(), self.group, self.device)
 
     def _adapt_learning_rate(self, kl: float) -> None:
-        """rsl_rl's adaptive schedule from a mini-batch's policy KL."""
+        """rsl_rl's adaptive schedule from a mini-batch's policy KL, for the policy's step size (the critic's is fixed)."""
         if self.cfg.algorithm.schedule != "adaptive":
             return
         self.learning_rate = adapted_learning_rate(self.learning_rate, kl, self.cfg.algorithm)
-        for param_group in self.optimizer.param_groups:
-            param_group["lr"] = self.learning_rate
+        self.optimizer.param_groups[ACTOR_GROUP]["lr"] = self.learning_rate
 
     def _current_observations(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Every stored observation once, the newest step of each stored history: (B, 1, obs_dim) and (B, 1) valid."""
@@ -391,7 +403,13 @@ class FinetuneRunner:
         self.policy.load_state_dict(checkpoint["policy_state_dict"])
         self.critic.load_state_dict(checkpoint["critic_state_dict"])
         self.action_distribution.load_state_dict(checkpoint["action_std_state_dict"])
-        self.optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
+        try:
+            self.optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
+        except ValueError as error:  # torch's message for a different parameter grouping
+            raise CheckpointError(
+                f"{path}: its optimizer state does not fit this runner's (policy and critic step apart since the"
+                f" critic got its own step size); start a new run from it with --init instead ({error})"
+            ) from error
         self.learning_rate = checkpoint["learning_rate"]
         # a checkpoint is saved after its iteration finished, so learning continues with the next one
         self.current_learning_iteration = checkpoint["iter"] + 1
