@@ -1,7 +1,8 @@
 """Throughput of an HOI task in Isaac Lab (Newton, CPU) next to raw MuJoCo stepping the same model.
 
 An env-step is one control step: ``decimation`` physics steps of 1/120 s. The Isaac Lab figure includes the managers
-(observations, rewards, resets); the MuJoCo figures are the C library alone (``mujoco.rollout`` on every core), the
+(observations, rewards, resets), with the env stepped under ``torch.inference_mode()`` as rsl_rl's and this project's
+runners step it while collecting rollouts; the MuJoCo figures are the C library alone (``mujoco.rollout`` on every core), the
 ceiling on this machine. Two raw figures are printed, both measured in the same run:
 
 * the standing scene: the scene MJCF with the humanoid in its standing keyframe under small random controls;
@@ -39,7 +40,7 @@ def isaaclab_env_steps_per_second(
     from interprior.tasks.env_factory import load_env_cfg, open_env
 
     cfg = load_env_cfg(task, num_envs=num_envs, device=device, overrides=[f"physics={physics}"])
-    with open_env(task, num_envs=num_envs, device=device, env_cfg=cfg) as env:
+    with open_env(task, num_envs=num_envs, device=device, env_cfg=cfg) as env, torch.inference_mode():
         generator = torch.Generator().manual_seed(0)
         action_dim = env.action_manager.total_action_dim
 

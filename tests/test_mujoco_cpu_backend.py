@@ -10,6 +10,7 @@ within 5 %.
 
 from __future__ import annotations
 
+import copy
 import logging
 
 import mujoco
@@ -19,6 +20,7 @@ import pytest
 import torch
 import warp as wp
 from newton import ModelFlags
+from newton.solvers import SolverMuJoCo
 
 from isaaclab_newton.physics import NewtonManager
 
@@ -231,6 +233,70 @@ def test_each_world_steps_its_own_randomized_object():
             assert len(np.unique(per_world, axis=0)) > 1, f"{name} was not randomized across worlds"
             stepped = np.stack([getattr(model, name)[index] for model in solver.world_models])
             np.testing.assert_allclose(stepped, per_world, rtol=1e-6, err_msg=name)
+
+
+def test_the_inertial_update_of_the_changed_bodies_equals_newtons_update_of_every_body():
+    """The solver converts only the bodies whose Newton mass, centre of mass or inertia changed; Newton's update of
+    every body afterwards must change nothing, after resets (the object's draws) and after a humanoid body's mass."""
+    num_envs = 3
+    cfg = load_env_cfg("InterPrior-Track-v0", num_envs=num_envs, overrides=["physics=newton_mjc_cpu"])
+    with open_env("InterPrior-Track-v0", num_envs=num_envs, env_cfg=cfg) as env:
+        env.reset(seed=0)
+        solver = NewtonManager._solver
+        fields = ("body_mass", "body_ipos", "body_inertia", "body_iquat")
+
+        def converted() -> dict[str, np.ndarray]:
+            return {name: getattr(solver.mjw_model, name).numpy().copy() for name in fields}
+
+        humanoid_body = solver._body_to_newton[1, 3]  # world 1's third humanoid link
+        # one of its properties at a time: its mass, its inertia (x 1.5), its centre of mass (+ 1 cm)
+        changes = {1: ("body_mass", 1.5, 0.0), 2: ("body_inertia", 1.5, 0.0), 3: ("body_com", 1.0, 0.01)}
+        for step in range(5):
+            if step in changes:
+                name, factor, offset = changes[step]
+                values = getattr(solver.model, name).numpy()
+                values[humanoid_body] = values[humanoid_body] * factor + offset
+                before = converted()
+                solver.notify_model_changed(ModelFlags.BODY_INERTIAL_PROPERTIES)
+                after = converted()
+                assert any(not np.array_equal(before[field][1, 3], after[field][1, 3]) for field in fields)
+            env.reset(seed=step)  # every world draws its object again
+            env.step(torch.zeros(num_envs, env.action_manager.total_action_dim))
+            ours = converted()
+            SolverMuJoCo._update_model_inertial_properties(solver)  # Newton's own, over every body
+            for name, values in converted().items():
+                np.testing.assert_array_equal(ours[name], values, err_msg=f"{name} after step {step}")
+
+
+def test_each_world_steps_with_the_constants_of_its_own_masses():
+    """After a reset draws every world's box, each world's derived constants (``mj_setConst``: subtree masses, inverse
+    weights) must be those of its own model, computed before it steps; ``world_models`` computes the ones still
+    pending after a change between steps."""
+    num_envs = 3
+    cfg = load_env_cfg("InterPrior-Track-v0", num_envs=num_envs, overrides=["physics=newton_mjc_cpu"])
+    with open_env("InterPrior-Track-v0", num_envs=num_envs, env_cfg=cfg) as env:
+        env.reset(seed=0)
+        env.step(torch.zeros(num_envs, env.action_manager.total_action_dim))
+        solver = NewtonManager._solver
+
+        def assert_constants_are_their_own(models) -> None:
+            for world, model in enumerate(models):
+                fresh = copy.deepcopy(model)
+                mujoco.mj_setConst(fresh, mujoco.MjData(fresh))
+                for name in ("body_subtreemass", "body_invweight0", "dof_invweight0"):
+                    message = f"{name}, world {world}"
+                    np.testing.assert_allclose(getattr(model, name), getattr(fresh, name), rtol=1e-9, err_msg=message)
+
+        assert not solver._constants_pending.any(), "the step computed them"
+        assert_constants_are_their_own(solver._world_models)
+        assert len({model.body_subtreemass[-1] for model in solver._world_models}) == num_envs, "one box mass per world"
+        object_body = solver._body_to_newton[1, -1]
+        solver.model.body_mass.numpy()[object_body] *= 2.0
+        solver.notify_model_changed(ModelFlags.BODY_INERTIAL_PROPERTIES)
+        models = solver.world_models
+        assert not solver._constants_pending.any()
+        assert models[1].body_subtreemass[-1] == pytest.approx(solver.model.body_mass.numpy()[object_body])
+        assert_constants_are_their_own(models)
 
 
 def test_each_model_flag_changes_only_the_fields_the_mirror_compares_for_it():

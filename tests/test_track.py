@@ -242,3 +242,26 @@ def test_an_env_reset_inside_a_step_is_one_step_behind_its_reference_as_after_en
     torch.testing.assert_close(reference.times[1], running_time + env.step_dt)
     start = reference.library.frame_at(reference.clip_ids, reference.times - env.step_dt)
     torch.testing.assert_close(reference.body_state()["body_pos"][0], start.body_pos[0], atol=2e-3, rtol=0)
+
+
+def test_reference_frames_follow_a_reset_of_some_envs_as_a_full_evaluation(env):
+    """The future frames and the target are evaluated again only for the envs whose clip or time changed; after a
+    reset of world 0 alone and after a step, they must equal the library's frames of every env."""
+    env.reset(seed=7)
+    reference = env.command_manager.get_term("reference")
+    actions = torch.zeros(env.num_envs, env.action_manager.total_action_dim)
+    env.step(actions)
+    before = reference.future()[0].body_pos.clone()
+    env.episode_length_buf[0] = env.max_episode_length  # world 0 times out in the next step; world 1 runs on
+    env.step(actions)
+    for _ in range(2):
+        future, valid = reference.future()
+        library = reference.library
+        expected, expected_valid = library.window(reference.clip_ids, reference.times, reference.future_offsets)
+        for name in ("body_pos", "body_quat", "object_pos", "joint_pos", "contact_object"):
+            torch.testing.assert_close(getattr(future, name), getattr(expected, name), rtol=0, atol=0, msg=name)
+        assert torch.equal(valid, expected_valid)
+        target = library.frame_at(reference.clip_ids, reference.times)
+        torch.testing.assert_close(reference.target.body_pos, target.body_pos, rtol=0, atol=1e-6)
+        reference.times[0] += 0.5  # one env's time moves: its rows alone are evaluated again
+    assert not torch.equal(future.body_pos[0], before[0]) and not torch.equal(future.body_pos[1], before[1])

@@ -67,6 +67,12 @@ class MotionFrame:
         """The frames at ``index`` of the batch axes, for example ``frames[:, 0]`` (every field indexed alike)."""
         return MotionFrame(**{field.name: getattr(self, field.name)[index] for field in fields(self)})
 
+    def with_rows(self, rows: torch.Tensor, frames: MotionFrame) -> MotionFrame:
+        """A copy whose rows ``rows`` (R,) long of the first batch axis are ``frames`` (leading shape (R, ...))."""
+        return MotionFrame(
+            **{field.name: getattr(self, field.name).index_put((rows,), getattr(frames, field.name)) for field in fields(self)}
+        )
+
     def moved(self, turn: torch.Tensor, shift: torch.Tensor) -> MotionFrame:
         """The frame moved rigidly, humanoid and object together, by ``p -> turn p + shift`` per row of the first
         batch axis: ``turn`` (N, 4) rotations (x, y, z, w), ``shift`` (N, 3) in m. Hinge angles and labels are kept."""

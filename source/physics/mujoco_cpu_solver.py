@@ -22,8 +22,9 @@ model (``notify_model_changed``: object switches, mass, inertia and friction ran
 copied into the worlds' copies before the next step (once, however many changes were notified; only the fields that
 Newton's update for the notified flags can rewrite are compared), the bounds the
 broadphase reads (``geom_aabb``, the body's ``bvh_aabb``) follow resized primitive geoms and moved geom and inertial
-frames, and the derived constants (``mj_setConst``) are recomputed by MuJoCo C for the worlds that changed, in place
-of MuJoCo Warp's ``set_const_0`` (a kernel launch per dof: 0.3 s per reset on a CPU).
+frames, and the derived constants (``mj_setConst``) are recomputed by MuJoCo C for the worlds that changed (by the
+thread that steps the world, just before it steps), in place of MuJoCo Warp's ``set_const_0`` (a kernel launch per
+dof: 0.3 s per reset on a CPU).
 
 Limits: each step starts cold (zero ``qacc_warmstart``; its substeps warm-start from each other); a resized mesh geom
 keeps its compiled bounds (primitive geoms and moved frames are refreshed); global options (``opt``: gravity, wind)
@@ -40,6 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import mujoco
 import numpy as np
+import warp as wp
 from newton import Contacts, Control, Model, ModelFlags, State
 from newton.solvers import SolverMuJoCo
 
@@ -104,6 +106,22 @@ PRIMITIVE_HALF_EXTENT = {
 """Half extents (3,) of a primitive geom's box in its own frame, from its ``geom_size`` (3,)."""
 
 
+class _MujocoWarpWithoutFixedConstants:
+    """The ``mujoco_warp`` module as :class:`SolverMuJoCoCpuWorlds`' Newton code calls it, except ``set_const_fixed``
+    (``body_subtreemass`` of every world, 9 kernel launches per mass change), which does nothing: MuJoCo C's
+    ``mj_setConst`` recomputes it, with the other constants, in the worlds that changed."""
+
+    def __init__(self, module) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str):
+        return getattr(self._module, name)
+
+    @staticmethod
+    def set_const_fixed(model, data) -> None:
+        """Nothing: see the class."""
+
+
 class SolverMuJoCoCpuWorlds(SolverMuJoCo):
     """Newton ``SolverMuJoCo`` stepping each world with MuJoCo C (``mj_step``) in parallel threads.
 
@@ -139,8 +157,16 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         self._constants_stale = False
         """Whether Newton asked for the qpos0-dependent constants since the last mirror (see
         :meth:`_set_const_0_with_physical_meaninertia`)."""
+        self._constants_pending = np.zeros(num_worlds, dtype=bool)
+        """(num_worlds,) whether a world's constants wait for ``mj_setConst`` (by its stepping thread, before it
+        steps)."""
         self._notified_flags = 0
         self._mirror_world_models(tuple(self._mirrored))
+        self._mujoco_warp = _MujocoWarpWithoutFixedConstants(self._mujoco_warp)
+        self._seen_inertial_properties = self._inertial_properties()
+        """What :meth:`_update_model_inertial_properties` last converted (see :meth:`_inertial_properties`)."""
+        self._body_to_newton = self.mjc_body_to_newton.numpy()
+        """(num_worlds, nbody) Newton body of each world's MuJoCo body (-1: none)."""
 
         num_threads = num_threads or os.cpu_count() or 1
         self._thread_data = [mujoco.MjData(self.mj_model) for _ in range(num_threads)]
@@ -167,6 +193,7 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         """The ``MjModel`` each world steps, with Newton's changes so far (read them; Newton's model is where properties
         are changed)."""
         self._apply_model_changes()
+        self._set_world_constants(np.flatnonzero(self._constants_pending))
         return tuple(self._world_models)
 
     @property
@@ -233,9 +260,46 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
             changed_worlds |= rows.any(-1)
         return np.flatnonzero(changed_worlds)
 
+    def _inertial_properties(self) -> list[np.ndarray]:
+        """Copies of the Newton body arrays Newton's inertial update reads (mass, centre of mass, inertia and, if
+        the model has it, MuJoCo's gravity compensation), each (body_count, values per body)."""
+        arrays = [self.model.body_mass, self.model.body_com, self.model.body_inertia]
+        gravcomp = getattr(getattr(self.model, "mujoco", None), "gravcomp", None)
+        if gravcomp is not None:
+            arrays.append(gravcomp)
+        return [array.numpy().reshape(self.model.body_count, -1).copy() for array in arrays]
+
+    def _update_model_inertial_properties(self) -> None:
+        """Newton's update of the MuJoCo bodies' mass, centre of mass and principal inertia, for the bodies whose
+        Newton properties changed since the last update only.
+
+        Newton's kernels diagonalize the inertia of every body of every world, about 0.5 ms per call at 64 worlds on a
+        CPU, and a reset changes one body (the object) per world. They run here on a body map in which the unchanged
+        bodies are -1, which the kernels skip: those keep the values already converted. During construction Newton's
+        own update runs.
+        """
+        if not self._world_models:
+            super()._update_model_inertial_properties()
+            return
+        properties = self._inertial_properties()
+        changed = np.zeros(self.model.body_count, dtype=bool)
+        for now, seen in zip(properties, self._seen_inertial_properties):
+            changed |= (now != seen).any(-1)
+        self._seen_inertial_properties = properties
+        if not changed.any():
+            return
+        body_map = self._body_to_newton
+        changed_map = np.where((body_map >= 0) & changed[body_map], body_map, -1)
+        full_map = self.mjc_body_to_newton
+        self.mjc_body_to_newton = wp.array(changed_map, dtype=wp.int32, device=full_map.device)
+        try:
+            super()._update_model_inertial_properties()
+        finally:
+            self.mjc_body_to_newton = full_map
+
     def _set_const_0_with_physical_meaninertia(self) -> None:
         """Defer the qpos0-dependent constants (``dof_invweight0``, ``body_invweight0``, ``actuator_acc0``, ...) to
-        MuJoCo C's ``mj_setConst`` on the worlds that changed, run after the mirror.
+        MuJoCo C's ``mj_setConst`` on the worlds that changed, run after the mirror (:meth:`_apply_model_changes`).
 
         Newton computes them with MuJoCo Warp's ``set_const_0`` for all worlds, which launches a kernel per dof: about
         0.3 s per call on a CPU, at every reset that randomizes a mass. MuJoCo Warp's copies of these constants are left
@@ -247,15 +311,15 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         self._constants_stale = True
 
     def _set_world_constants(self, worlds: np.ndarray) -> None:
-        """``mj_setConst`` on the models of ``worlds`` (indices), split over the stepping threads."""
-        wanted = np.zeros(len(self._world_models), dtype=bool)
-        wanted[worlds] = True
+        """``mj_setConst`` on the models of ``worlds`` (indices), split over the stepping threads, which clears their
+        :attr:`_constants_pending`."""
 
         def set_constants(chunk: np.ndarray, data: mujoco.MjData) -> None:
-            for world in chunk[wanted[chunk]]:
+            for world in chunk:
                 mujoco.mj_setConst(self._world_models[world], data)
 
-        self._map_world_chunks(set_constants)
+        self._map_world_chunks(set_constants, worlds)
+        self._constants_pending[worlds] = False
 
     def notify_model_changed(self, flags: ModelFlags | int) -> None:
         """Let Newton update the MuJoCo Warp model; the worlds' ``MjModel`` follow before the next step."""
@@ -263,13 +327,14 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         self._notified_flags |= int(flags)
 
     def _apply_model_changes(self) -> None:
-        """Mirror Newton's model changes into the worlds' ``MjModel`` and recompute the changed worlds' constants if
-        Newton asked for them."""
+        """Mirror Newton's model changes into the worlds' ``MjModel`` and, if Newton asked for the constants, mark the
+        changed worlds' as pending (:attr:`_constants_pending`): each is recomputed by the thread that steps its world
+        next, so the threads share that work with the stepping and need one hand-off per step."""
         if not (self._notified_flags and self._world_models):
             return
         changed = self._mirror_world_models(self._fields_changed_by(self._notified_flags))
         if self._constants_stale:
-            self._set_world_constants(changed)
+            self._constants_pending[changed] = True
             self._constants_stale = False
         self._notified_flags = 0
 
@@ -301,10 +366,11 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         controls[:, self._qfrc] = data.qfrc_applied.numpy()
         controls[:, self._xfrc] = data.xfrc_applied.numpy().reshape(data.nworld, -1)
 
-    def _map_world_chunks(self, work) -> list:
-        """``work(worlds, data)`` on one chunk of world indices per stepping thread, each with that thread's
-        ``MjData``, in parallel (MuJoCo releases the GIL); returns the results in chunk order."""
-        chunks = np.array_split(np.arange(len(self._world_models)), len(self._thread_data))
+    def _map_world_chunks(self, work, worlds: np.ndarray | None = None) -> list:
+        """``work(chunk, data)`` on one chunk of ``worlds`` (indices; all by default) per stepping thread, each with
+        that thread's ``MjData``, in parallel (MuJoCo releases the GIL); returns the results in chunk order."""
+        worlds = np.arange(len(self._world_models)) if worlds is None else worlds
+        chunks = np.array_split(worlds, len(self._thread_data))
         return list(self._threads.map(work, chunks, self._thread_data))
 
     def update_contacts(self, contacts: Contacts, state: State | None = None) -> None:
@@ -372,12 +438,16 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
 
     def _step_world_chunk(self, worlds: np.ndarray, data: mujoco.MjData) -> list[dict[str, np.ndarray]]:
         """Step each world of ``worlds`` :attr:`substeps` times in ``data``, as ``mujoco.rollout`` would (same inputs
-        held, zero warmstart at the start), writing its final state, and read, per world that has contacts, their
+        held, zero warmstart at the start), after recomputing its constants if they are pending, writing its final
+        state, and read, per world that has contacts, their
         geometry, constraint rows and forces (MuJoCo computes contacts and bodies' poses at the state the last
         substep starts from)."""
         found = []
         for world in worlds:
             model = self._world_models[world]
+            if self._constants_pending[world]:
+                mujoco.mj_setConst(model, data)
+                self._constants_pending[world] = False
             mujoco.mj_setState(model, data, self._initial_state[world], INITIAL_STATE_SPEC)
             mujoco.mj_setState(model, data, self._controls[world], CONTROL_SPEC)
             data.qacc_warmstart[:] = 0.0

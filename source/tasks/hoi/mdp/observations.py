@@ -82,14 +82,15 @@ def body_contacts(env: ManagerBasedRLEnv, sensor_cfg: SceneEntityCfg, threshold:
     """(N, B) the paper's C_t: 1 where a body's net contact force exceeds ``threshold`` (N), in the embodiment's body
     order."""
     sensor = env.scene.sensors[sensor_cfg.name]
-    ids = _sensor_order(tuple(sensor.sensor_names), env.cfg.embodiment)
+    ids = _sensor_order(tuple(sensor.sensor_names), env.cfg.embodiment, env.device)
     return (torch.linalg.norm(sensor.data.net_forces_w.torch[:, ids], dim=-1) > threshold).float()
 
 
 @functools.cache
-def _sensor_order(sensor_names: tuple[str, ...], embodiment: str) -> list[int]:
-    """Index into ``sensor_names`` of each of the embodiment's bodies, in its body order."""
-    return [sensor_names.index(name) for name in get_embodiment(embodiment).body_names]
+def _sensor_order(sensor_names: tuple[str, ...], embodiment: str, device: str) -> torch.Tensor:
+    """(B,) long index into ``sensor_names`` of each of the embodiment's bodies, in its body order."""
+    order = [sensor_names.index(name) for name in get_embodiment(embodiment).body_names]
+    return torch.tensor(order, dtype=torch.long, device=device)
 
 
 def reference_residuals(env: ManagerBasedRLEnv, command_name: str = "reference") -> torch.Tensor:

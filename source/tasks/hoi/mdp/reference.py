@@ -132,16 +132,24 @@ class ReferenceMotion(CommandTerm):
 
     def _frames_at_times(self) -> tuple[MotionFrame, torch.Tensor, MotionFrame]:
         """:meth:`future` and :attr:`target` (taken from the future frames when they hold it), evaluated when first
-        asked for after the clips or times changed, however many terms ask."""
-        clip_ids, times = self._frames_key
-        if self._frames is None or not _equal((self.clip_ids, self.times), (clip_ids, times)):
-            future, valid = self.library.window(self.clip_ids, self.times, self.future_offsets)
-            if self._target_slot is None:
-                target = self.library.frame_at(self.clip_ids, self.times)
-            else:
-                target = future[:, self._target_slot]
-            self._frames = (future, valid, target)
-            self._frames_key = (self.clip_ids.clone(), self.times.clone())
+        asked for after the clips or times changed, however many terms ask, and only for the envs whose clip or time
+        changed (a reset changes a few) into copies of the kept frames."""
+        kept_clip_ids, kept_times = self._frames_key
+        changed = (self.clip_ids != kept_clip_ids) | (self.times != kept_times)
+        if self._frames is not None and not changed.any():
+            return self._frames
+        rows = None if self._frames is None or changed.all() else changed.nonzero().squeeze(-1)
+        clip_ids, times = (self.clip_ids, self.times) if rows is None else (self.clip_ids[rows], self.times[rows])
+        future, valid = self.library.window(clip_ids, times, self.future_offsets)
+        target = self.library.frame_at(clip_ids, times) if self._target_slot is None else None
+        if rows is not None:
+            kept_future, kept_valid, kept_target = self._frames
+            future, valid = kept_future.with_rows(rows, future), kept_valid.index_put((rows,), valid)
+            target = None if target is None else kept_target.with_rows(rows, target)
+        if target is None:
+            target = future[:, self._target_slot]
+        self._frames = (future, valid, target)
+        self._frames_key = (self.clip_ids.clone(), self.times.clone())
         return self._frames
 
     def clip_ended(self) -> torch.Tensor:
@@ -258,8 +266,10 @@ class ReferenceMotion(CommandTerm):
         root_quat = math_utils.quat_mul(math_utils.quat_from_euler_xyz(*tilt.unbind(-1)), frame.root_quat)
         root_vel = torch.cat([frame.body_lin_vel[:, 0], frame.body_ang_vel[:, 0]], dim=-1)
         joint_pos = frame.joint_pos + noise(1.0, len(self.embodiment.joint_names)) * self._joint_pos_noise(env_ids).unsqueeze(-1)
-        self.humanoid.write_root_pose_to_sim_index(root_pose=torch.cat([root_pos, root_quat], -1), env_ids=env_ids)
-        self.humanoid.write_root_velocity_to_sim_index(root_velocity=root_vel, env_ids=env_ids)
+        # the joint state write invalidates the humanoid's cached poses and velocities for all three writes
+        root_pose = torch.cat([root_pos, root_quat], -1)
+        self.humanoid.write_root_pose_to_sim_index(root_pose=root_pose, env_ids=env_ids, skip_forward=True)
+        self.humanoid.write_root_velocity_to_sim_index(root_velocity=root_vel, env_ids=env_ids, skip_forward=True)
         self.humanoid.write_joint_state_to_sim_index(
             position=joint_pos, velocity=frame.joint_vel, joint_ids=self.joint_ids, env_ids=env_ids
         )
