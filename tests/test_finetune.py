@@ -169,6 +169,40 @@ def test_the_critic_warms_up_alone_then_steps_at_its_own_fixed_step_size(workdir
     assert {id(parameter) for parameter in critic_group["params"]} == {id(p) for p in runner.critic.parameters()}
 
 
+def _success_threshold_curriculum(runner):
+    return runner.env.unwrapped.curriculum_manager.cfg.success_threshold.func
+
+
+def test_a_resumed_run_continues_the_success_threshold_curriculum(workdir, caplog):
+    def runner_in(env):
+        return make_finetune_runner(env, cfg, workdir / "stage2", None)
+
+    env_cfg, cfg = load_finetune_configs(TASK, [*SMALL_FINETUNE, "agent.distillation_env_share=0"])
+    apply_distillation_share(env_cfg, cfg)
+    with open_env(TASK, num_envs=2, seed=1, env_cfg=env_cfg) as env:
+        runner = runner_in(env)
+        curriculum = _success_threshold_curriculum(runner)
+        assert curriculum.state_dict() == {"success_threshold": 0.5, "successes": 0, "episodes": 0}
+        # as after the schedule tightened xi twice and counted 10 episodes, 3 of them reaching their goal
+        curriculum.goal.cfg.success_threshold, curriculum.successes, curriculum.episodes = 0.405, 3, 10
+        runner.save(str(workdir / "curriculum.pt"))
+        checkpoint = torch.load(workdir / "curriculum.pt", weights_only=False)
+        del checkpoint["curriculum_state"]  # as written before the curriculum state was saved
+        torch.save(checkpoint, workdir / "no_curriculum.pt")
+    with open_env(TASK, num_envs=2, seed=2, env_cfg=load_finetune_configs(TASK, SMALL_FINETUNE)[0]) as env:
+        runner = runner_in(env)
+        curriculum = _success_threshold_curriculum(runner)
+        runner.load(workdir / "curriculum.pt")
+        assert curriculum.state_dict() == {"success_threshold": 0.405, "successes": 3, "episodes": 10}
+        assert curriculum.goal.cfg.success_threshold == 0.405, "the goal term pays its reward under the restored xi"
+        assert runner.current_learning_iteration == 1
+    with open_env(TASK, num_envs=2, seed=2, env_cfg=load_finetune_configs(TASK, SMALL_FINETUNE)[0]) as env:
+        runner = runner_in(env)
+        runner.load(workdir / "no_curriculum.pt")
+        assert _success_threshold_curriculum(runner).state_dict()["success_threshold"] == 0.5
+    assert "no_curriculum.pt holds no state of the curriculum term 'success_threshold'; it starts afresh" in caplog.text
+
+
 # ---------------------------------------------------------------- scripts end to end (subprocesses)
 
 

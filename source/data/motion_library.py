@@ -69,16 +69,16 @@ class MotionFrame:
 
     def with_rows(self, rows: torch.Tensor, frames: MotionFrame) -> MotionFrame:
         """A copy whose rows ``rows`` (R,) long of the first batch axis are ``frames`` (leading shape (R, ...))."""
-        return MotionFrame(
-            **{field.name: getattr(self, field.name).index_put((rows,), getattr(frames, field.name)) for field in fields(self)}
-        )
+        names = [field.name for field in fields(self)]
+        return MotionFrame(**{name: getattr(self, name).index_put((rows,), getattr(frames, name)) for name in names})
 
     def moved(self, turn: torch.Tensor, shift: torch.Tensor) -> MotionFrame:
         """The frame moved rigidly, humanoid and object together, by ``p -> turn p + shift`` per row of the first
         batch axis: ``turn`` (N, 4) rotations (x, y, z, w), ``shift`` (N, 3) in m. Hinge angles and labels are kept."""
 
         def per_row(value: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-            return value.view(value.shape[0], *([1] * (like.dim() - 2)), value.shape[-1]).expand(*like.shape[:-1], value.shape[-1])
+            width = value.shape[-1]
+            return value.view(value.shape[0], *([1] * (like.dim() - 2)), width).expand(*like.shape[:-1], width)
 
         def rotate(vectors: torch.Tensor) -> torch.Tensor:
             return math_utils.quat_apply(per_row(turn, vectors), vectors)

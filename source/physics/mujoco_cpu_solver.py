@@ -311,15 +311,20 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
         self._constants_stale = True
 
     def _set_world_constants(self, worlds: np.ndarray) -> None:
-        """``mj_setConst`` on the models of ``worlds`` (indices), split over the stepping threads, which clears their
-        :attr:`_constants_pending`."""
+        """The pending constants of ``worlds`` (indices), split over the stepping threads."""
 
         def set_constants(chunk: np.ndarray, data: mujoco.MjData) -> None:
             for world in chunk:
-                mujoco.mj_setConst(self._world_models[world], data)
+                self._set_pending_constants(world, data)
 
         self._map_world_chunks(set_constants, worlds)
-        self._constants_pending[worlds] = False
+
+    def _set_pending_constants(self, world: int, data: mujoco.MjData) -> None:
+        """``mj_setConst`` on the model of ``world`` if its constants are pending (:attr:`_constants_pending`), with
+        ``data`` as scratch, which clears the flag."""
+        if self._constants_pending[world]:
+            mujoco.mj_setConst(self._world_models[world], data)
+            self._constants_pending[world] = False
 
     def notify_model_changed(self, flags: ModelFlags | int) -> None:
         """Let Newton update the MuJoCo Warp model; the worlds' ``MjModel`` follow before the next step."""
@@ -439,15 +444,12 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
     def _step_world_chunk(self, worlds: np.ndarray, data: mujoco.MjData) -> list[dict[str, np.ndarray]]:
         """Step each world of ``worlds`` :attr:`substeps` times in ``data``, as ``mujoco.rollout`` would (same inputs
         held, zero warmstart at the start), after recomputing its constants if they are pending, writing its final
-        state, and read, per world that has contacts, their
-        geometry, constraint rows and forces (MuJoCo computes contacts and bodies' poses at the state the last
-        substep starts from)."""
+        state, and read, per world that has contacts, their geometry, constraint rows and forces (MuJoCo computes
+        contacts and bodies' poses at the state the last substep starts from)."""
         found = []
         for world in worlds:
             model = self._world_models[world]
-            if self._constants_pending[world]:
-                mujoco.mj_setConst(model, data)
-                self._constants_pending[world] = False
+            self._set_pending_constants(world, data)
             mujoco.mj_setState(model, data, self._initial_state[world], INITIAL_STATE_SPEC)
             mujoco.mj_setState(model, data, self._controls[world], CONTROL_SPEC)
             data.qacc_warmstart[:] = 0.0

@@ -42,6 +42,7 @@ from rsl_rl.modules.distribution import GaussianDistribution
 from rsl_rl.storage import RolloutStorage
 
 from interprior.agents.checkpoints import CheckpointError, resolve_checkpoint
+from interprior.agents.curriculum_state import curriculum_state, load_curriculum_state
 from interprior.agents.distillation.checkpoint import check_policy_fits
 from interprior.agents.distillation.expert import load_expert
 from interprior.agents.distillation.inputs import PolicyInputReader, PolicyInputs
@@ -62,6 +63,10 @@ REFERENCE_COMMAND = "reference"
 
 ACTOR_GROUP = 0
 """Index of the optimizer's parameter group of the policy and the action std (the critic's is the other)."""
+
+CURRICULUM_KEY = "curriculum_state"
+"""The checkpoint entry holding the env's curriculum state (:mod:`interprior.agents.curriculum_state`); checkpoints
+written before it existed lack it."""
 
 DISTILLATION_ENVS_KEY = "Finetune/distillation_envs"
 """TensorBoard scalar: the number of distillation envs of a process."""
@@ -335,7 +340,7 @@ class FinetuneRunner:
             self.optimizer.step()
             parts["total"] = loss
             for name, value in parts.items():
-                sums[name] += float(value) / num_updates
+                sums[name] += float(value.detach() if isinstance(value, torch.Tensor) else value) / num_updates
         self.policy.update_normalization(*self._current_observations())
         if self.rl_storage is not None:
             self.rl_storage.clear()
@@ -379,7 +384,8 @@ class FinetuneRunner:
         self.logger.git_status_repos.append(repo_file_path)
 
     def save(self, path: str) -> None:
-        """Write a distillation checkpoint of the policy plus the critic, the action std and the step size."""
+        """Write a distillation checkpoint of the policy plus the critic, the action std, the step size and the
+        env's curriculum state."""
         checkpoint = {
             "policy_state_dict": self.policy.state_dict(),
             "policy_cfg": self.policy.cfg.to_dict(),
@@ -388,12 +394,14 @@ class FinetuneRunner:
             "critic_state_dict": self.critic.state_dict(),
             "action_std_state_dict": self.action_distribution.state_dict(),
             "learning_rate": self.learning_rate,
+            CURRICULUM_KEY: curriculum_state(self.env.unwrapped),
         }
         torch.save(checkpoint, path)
         self.logger.save_model(path, self.current_learning_iteration)
 
     def load(self, path: str | Path) -> None:
-        """Restore everything :meth:`save` wrote; learning continues after the checkpoint's iteration.
+        """Restore everything :meth:`save` wrote (a checkpoint without curriculum state leaves the curriculum as it
+        is); learning continues after the checkpoint's iteration.
 
         Raises:
             CheckpointError: The file is unreadable, not a fine-tuning checkpoint, or of other policy sizes.
@@ -411,6 +419,7 @@ class FinetuneRunner:
                 f" critic got its own step size); start a new run from it with --init instead ({error})"
             ) from error
         self.learning_rate = checkpoint["learning_rate"]
+        load_curriculum_state(self.env.unwrapped, checkpoint.get(CURRICULUM_KEY), str(path))
         # a checkpoint is saved after its iteration finished, so learning continues with the next one
         self.current_learning_iteration = checkpoint["iter"] + 1
 

@@ -68,3 +68,14 @@ class SuccessThresholdCurriculum(ManagerTermBase):
             self.goal.cfg.success_threshold = min(max(xi, self.final), initial)
             self.successes = self.episodes = 0
         return self.goal.cfg.success_threshold
+
+    def state_dict(self) -> dict[str, float | int]:
+        """What a resumed run needs to continue the schedule: xi (m and rad) and the RL episodes (and their goals
+        reached) counted since xi last changed."""
+        xi = self.goal.cfg.success_threshold
+        return {"success_threshold": xi, "successes": self.successes, "episodes": self.episodes}
+
+    def load_state_dict(self, state: dict[str, float | int]) -> None:
+        """Continue the schedule from a :meth:`state_dict`."""
+        self.goal.cfg.success_threshold = float(state["success_threshold"])
+        self.successes, self.episodes = int(state["successes"]), int(state["episodes"])

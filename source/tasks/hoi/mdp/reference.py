@@ -141,13 +141,15 @@ class ReferenceMotion(CommandTerm):
         rows = None if self._frames is None or changed.all() else changed.nonzero().squeeze(-1)
         clip_ids, times = (self.clip_ids, self.times) if rows is None else (self.clip_ids[rows], self.times[rows])
         future, valid = self.library.window(clip_ids, times, self.future_offsets)
-        target = self.library.frame_at(clip_ids, times) if self._target_slot is None else None
         if rows is not None:
             kept_future, kept_valid, kept_target = self._frames
             future, valid = kept_future.with_rows(rows, future), kept_valid.index_put((rows,), valid)
-            target = None if target is None else kept_target.with_rows(rows, target)
-        if target is None:
+        if self._target_slot is not None:
             target = future[:, self._target_slot]
+        elif rows is None:
+            target = self.library.frame_at(clip_ids, times)
+        else:
+            target = kept_target.with_rows(rows, self.library.frame_at(clip_ids, times))
         self._frames = (future, valid, target)
         self._frames_key = (self.clip_ids.clone(), self.times.clone())
         return self._frames
