@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import subprocess
 import sys
 from dataclasses import replace
@@ -126,12 +127,15 @@ def test_the_episode_success_rate_counts_every_repetition_where_the_kept_rate_co
     other = score_tracking(_episode(5, clip="other", reached_end=False))
     summary = summarize([*missed, reached, other])
     assert (summary.success_rate, summary.episode_success_rate) == (50.0, 20.0)
+    assert summary.episode_success_se == pytest.approx(100.0 * math.sqrt(0.2 * 0.8 / 5))  # 17.9: 1 of 5 episodes
+    assert summarize([reached]).episode_success_se == 0.0
     result = CheckpointResult("a", Path("a.pt"), [*missed, reached, other])
     csv_path, _ = write_report(tmp_path, "eval", TRACK.task_id, {}, {}, [result])
     rows = {row["clip"]: row for row in csv.DictReader(csv_path.open())}
     walk = rows["walk"]
     assert (walk["episodes"], float(walk["success_rate"]), float(walk["episode_success_rate"])) == ("4", 100.0, 25.0)
     assert float(rows["ALL"]["episode_success_rate"]) == 20.0
+    assert float(walk["episode_success_se"]) == pytest.approx(100.0 * math.sqrt(0.25 * 0.75 / 4))
 
 
 # The Track evaluation's configuration, reports and plots.
@@ -242,7 +246,8 @@ def test_evaluation_is_deterministic_and_records_where_the_episode_ended(workdir
     assert result.returncode == 0, result.stderr[-3000:]
     header = next(line for line in result.stdout.splitlines() if line.startswith("Track "))
     assert header.split() == [
-        "Track", "clips", "SR", "%", "SR/ep", "%", "E_h", "m", "pelvis", "m", "E_o", "m", "Fail", "%", "steps",
+        "Track", "clips", "SR", "%", "SR/ep", "%", "SE", "%", "E_h", "m", "pelvis", "m", "E_o", "m", "Fail", "%",
+        "steps",
     ]  # fmt: skip
     assert any(line.startswith("model_0 ") for line in result.stdout.splitlines())
     written = {path.name for path in out.iterdir()}

@@ -88,6 +88,9 @@ class Summary:
     mean_steps: float
     episode_success_rate: float
     """Success rate over every episode, not only the kept one of each clip (%)."""
+    episode_success_se: float
+    """Standard error of :attr:`episode_success_rate` (%): sqrt(p (1 - p) / n) over the n episodes taken as
+    independent (the repetitions of one clip are not, so it understates the spread over clips)."""
     goal_rate: float = math.nan
     """Mean share of goals reached (%); NaN for full-reference tracking."""
 
@@ -170,6 +173,7 @@ def summarize(scores: Sequence[EpisodeScore]) -> Summary:
     if not scores:
         raise ValueError("no episodes to summarize")
     kept = keep_best(scores)
+    episode_success = float(np.mean([score.success for score in scores]))
     return Summary(
         clips=len(kept),
         success_rate=100.0 * float(np.mean([score.success for score in kept])),
@@ -178,6 +182,7 @@ def summarize(scores: Sequence[EpisodeScore]) -> Summary:
         pelvis_error=finite_mean([score.pelvis_error for score in kept]),
         object_error=finite_mean([score.object_error for score in kept]),
         mean_steps=float(np.mean([score.steps for score in kept])),
-        episode_success_rate=100.0 * float(np.mean([score.success for score in scores])),
+        episode_success_rate=100.0 * episode_success,
+        episode_success_se=100.0 * math.sqrt(episode_success * (1.0 - episode_success) / len(scores)),
         goal_rate=100.0 * finite_mean([score.goals_reached for score in kept]),
     )
