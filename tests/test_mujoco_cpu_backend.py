@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 
 import mujoco
 import numpy as np
@@ -34,6 +35,7 @@ from interprior.physics.mujoco_cpu_solver import (
     refresh_bounds,
 )
 from interprior.assets.object_cfg import object_cfg
+from interprior.physics.openmp import release_openmp_threads
 from interprior.physics.state_layout import state_slice
 from interprior.tasks.env_factory import load_env_cfg, open_env
 from interprior.tasks.hoi.physics import PHYSICS_STEPS_PER_CONTROL_STEP
@@ -498,3 +500,50 @@ def test_mujoco_warnings_go_to_the_log_once_per_kind(tmp_path, monkeypatch, capl
     qvel = [record for record in caplog.records if "QVEL" in record.getMessage()]
     assert [record.levelno for record in qvel] == [logging.WARNING, logging.DEBUG]
     assert not (tmp_path / "MUJOCO_LOG.TXT").exists()
+
+
+def _process_threads() -> int:
+    """Threads of this process now (Linux)."""
+    return len(os.listdir("/proc/self/task"))
+
+
+def _start_openmp_workers() -> torch.Tensor:
+    """A parallel torch operation (large enough for torch to split it over its threads), which leaves torch's OpenMP
+    worker threads waiting for the next one."""
+    return torch.linspace(0.0, 1.0, 4_000_000).sin().sum()
+
+
+@pytest.mark.skipif(torch.get_num_threads() < 2, reason="torch runs on one thread: it has no OpenMP workers")
+def test_released_openmp_workers_end_and_come_back_for_the_next_parallel_operation():
+    expected = _start_openmp_workers()
+    with_workers = _process_threads()
+    assert release_openmp_threads()
+    assert _process_threads() == with_workers - (torch.get_num_threads() - 1)
+    assert torch.equal(_start_openmp_workers(), expected)
+    assert _process_threads() == with_workers
+
+
+@pytest.mark.skipif(torch.get_num_threads() < 2, reason="torch runs on one thread: it has no OpenMP workers")
+def test_the_worlds_step_without_torchs_openmp_workers_waiting_on_the_cores(monkeypatch):
+    """torch's idle OpenMP workers spin on the cores after a parallel operation (a policy's forward pass); the solver
+    ends them before its threads step the worlds."""
+    cfg = load_env_cfg(TASK, num_envs=2, overrides=["physics=newton_mjc_cpu"])
+    with open_env(TASK, num_envs=2, env_cfg=cfg) as env:
+        env.reset(seed=0)
+        hold = torch.zeros(2, env.action_manager.total_action_dim)
+        env.step(hold)  # the stepping threads exist from the first step on
+        solver = NewtonManager._solver
+        threads_while_stepping = []
+        map_world_chunks = solver._map_world_chunks
+
+        def counting_map(work, worlds=None):
+            threads_while_stepping.append(_process_threads())
+            return map_world_chunks(work, worlds)
+
+        monkeypatch.setattr(solver, "_map_world_chunks", counting_map)
+        for _ in range(3):
+            _start_openmp_workers()
+            with_workers = _process_threads()
+            threads_while_stepping.clear()
+            env.step(hold)
+            assert threads_while_stepping == [with_workers - (torch.get_num_threads() - 1)]

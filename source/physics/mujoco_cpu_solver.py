@@ -8,7 +8,8 @@ and write. One :meth:`~SolverMuJoCoCpuWorlds.step` is:
 1. Newton kernels write the Newton state and control (PD targets, joint and body forces) into those buffers;
 2. the buffers are packed into MuJoCo state and control vectors (numpy, all worlds at once);
 3. the solver's threads step every world :attr:`~SolverMuJoCoCpuWorlds.substeps` times with ``mj_step`` (the GIL is
-   released), its inputs held, and read the world's contacts right after its last substep;
+   released), its inputs held, and read the world's contacts right after its last substep (torch's idle OpenMP
+   threads are ended first, so that they do not spin-wait on the cores the stepping threads need: :mod:`.openmp`);
 4. the new ``qpos``/``qvel`` go back into the buffers and Newton kernels write them, and forward kinematics, to the
    Newton state.
 
@@ -45,6 +46,7 @@ import warp as wp
 from newton import Contacts, Control, Model, ModelFlags, State
 from newton.solvers import SolverMuJoCo
 
+from .openmp import release_openmp_threads
 from .state_layout import state_slice
 
 logger = logging.getLogger(__name__)
@@ -355,6 +357,8 @@ class SolverMuJoCoCpuWorlds(SolverMuJoCo):
                 world_model.opt.timestep = timestep
             self._timestep = timestep
         self._pack_inputs()
+        if len(self._thread_data) > 1:
+            release_openmp_threads()  # torch's idle OpenMP workers would spin on the cores the stepping threads need
         self._stepped_contacts = [found for chunk in self._map_world_chunks(self._step_world_chunk) for found in chunk]
         self.mjw_data.qpos.numpy()[:] = self._final_state[:, self._qpos]
         self.mjw_data.qvel.numpy()[:] = self._final_state[:, self._qvel]
