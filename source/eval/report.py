@@ -54,12 +54,13 @@ class CheckpointResult:
         return summarize(self.scores)
 
 
-def clip_summaries(result: CheckpointResult) -> list[tuple[str, int, Summary]]:
-    """Per clip (in order of first appearance): its name, its number of episodes and their summary."""
+def clip_summaries(result: CheckpointResult) -> list[tuple[str, int, Summary, EpisodeScore]]:
+    """Per clip (in order of first appearance): its name, its number of episodes, their summary and the episode kept
+    for it (:func:`~.metrics.keep_best`)."""
     by_clip: dict[str, list[EpisodeScore]] = {}
     for score in result.scores:
         by_clip.setdefault(score.clip, []).append(score)
-    return [(clip, len(scores), summarize(scores)) for clip, scores in by_clip.items()]
+    return [(clip, len(scores), summarize(scores), keep_best(scores)[0]) for clip, scores in by_clip.items()]
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -95,10 +96,9 @@ def clip_table(result: CheckpointResult) -> str:
     """One row per clip (its kept episode) and how it ended."""
     shown = columns([result])
     headers = ["clip", "episodes", *(header for header, _, _ in shown), "end"]
-    kept = {score.clip: score for score in keep_best(result.scores)}
     rows = [
-        [name, str(count), *_metric_cells(summary, shown), kept[name].cause]
-        for name, count, summary in clip_summaries(result)
+        [name, str(count), *_metric_cells(summary, shown), kept.cause]
+        for name, count, summary, kept in clip_summaries(result)
     ]
     return format_table(headers, rows)
 
@@ -110,10 +110,9 @@ def csv_text(results: list[CheckpointResult]) -> str:
     shown = columns(results)
     writer.writerow(["checkpoint", "path", "clip", "episodes", *(field for _, field, _ in shown), "end"])
     for result in results:
-        kept = {score.clip: score for score in keep_best(result.scores)}
-        for name, count, summary in clip_summaries(result):
+        for name, count, summary, kept in clip_summaries(result):
             cells = _csv_metrics(summary, shown)
-            writer.writerow([result.label, result.checkpoint, name, count, *cells, kept[name].cause])
+            writer.writerow([result.label, result.checkpoint, name, count, *cells, kept.cause])
         cells = _csv_metrics(result.summary, shown)
         writer.writerow([result.label, result.checkpoint, SUMMARY_ROW, len(result.scores), *cells, ""])
     return buffer.getvalue()
