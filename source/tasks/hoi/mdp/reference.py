@@ -146,10 +146,10 @@ class ReferenceMotion(CommandTerm):
             future, valid = kept_future.with_rows(rows, future), kept_valid.index_put((rows,), valid)
         if self._target_slot is not None:
             target = future[:, self._target_slot]
-        elif rows is None:
-            target = self.library.frame_at(clip_ids, times)
         else:
-            target = kept_target.with_rows(rows, self.library.frame_at(clip_ids, times))
+            target = self.library.frame_at(clip_ids, times)
+            if rows is not None:
+                target = kept_target.with_rows(rows, target)
         self._frames = (future, valid, target)
         self._frames_key = (self.clip_ids.clone(), self.times.clone())
         return self._frames
