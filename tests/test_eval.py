@@ -138,6 +138,23 @@ def test_the_episode_success_rate_counts_every_repetition_where_the_kept_rate_co
     assert float(walk["episode_success_se"]) == pytest.approx(100.0 * math.sqrt(0.25 * 0.75 / 4))
 
 
+def test_the_clip_clustered_standard_error_counts_the_spread_between_clips(tmp_path):
+    episode = score_tracking(_episode(repeat=0))
+    always, never = replace(episode, clip="always", success=True), replace(episode, clip="never", success=False)
+    split = summarize([always] * 4 + [never] * 4)  # 4 of 8 episodes: every success on one clip
+    assert split.episode_success_se == pytest.approx(100.0 * math.sqrt(0.5 * 0.5 / 8))  # 17.7 as if independent
+    assert split.episode_success_clip_se == pytest.approx(50.0)  # the spread of two clip rates, 1 and 0
+    halves = [replace(clip, success=repeat < 2) for clip in (always, never) for repeat in range(4)]
+    assert summarize(halves).episode_success_clip_se == 0.0  # 4 of 8 again, every clip at the same rate
+    unequal = [always] * 3 + [never] * 1  # s_c - p n_c: 3 - 0.75 * 3 and 0 - 0.75 * 1
+    assert summarize(unequal).episode_success_clip_se == pytest.approx(100.0 * math.sqrt(2 * 2 * 0.75**2) / 4)
+    assert math.isnan(summarize([always] * 4).episode_success_clip_se)  # one clip: no spread between clips to count
+    csv_path, _ = write_report(tmp_path, "eval", TRACK.task_id, {}, {}, [CheckpointResult("a", Path("a.pt"), halves)])
+    rows = {row["clip"]: row for row in csv.DictReader(csv_path.open())}
+    assert float(rows["ALL"]["episode_success_clip_se"]) == 0.0
+    assert math.isnan(float(rows["always"]["episode_success_clip_se"]))
+
+
 # The Track evaluation's configuration, reports and plots.
 
 
@@ -246,8 +263,8 @@ def test_evaluation_is_deterministic_and_records_where_the_episode_ended(workdir
     assert result.returncode == 0, result.stderr[-3000:]
     header = next(line for line in result.stdout.splitlines() if line.startswith("Track "))
     assert header.split() == [
-        "Track", "clips", "SR", "%", "SR/ep", "%", "SE", "%", "E_h", "m", "pelvis", "m", "E_o", "m", "Fail", "%",
-        "steps",
+        "Track", "clips", "SR", "%", "SR/ep", "%", "SE", "%", "SE/clip", "%", "E_h", "m", "pelvis", "m", "E_o", "m",
+        "Fail", "%", "steps",
     ]  # fmt: skip
     assert any(line.startswith("model_0 ") for line in result.stdout.splitlines())
     written = {path.name for path in out.iterdir()}

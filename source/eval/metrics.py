@@ -91,6 +91,10 @@ class Summary:
     episode_success_se: float
     """Standard error of :attr:`episode_success_rate` (%): sqrt(p (1 - p) / n) over the n episodes taken as
     independent (the repetitions of one clip are not, so it understates the spread over clips)."""
+    episode_success_clip_se: float
+    """Standard error of :attr:`episode_success_rate` (%) with each clip's episodes as one cluster (the cluster-robust
+    sqrt(C / (C - 1) sum_c (s_c - p n_c)^2) / n over C clips with s_c of n_c episodes successful): it counts the
+    spread between clips, which repetitions of the same clips do not shrink; NaN for one clip."""
     goal_rate: float = math.nan
     """Mean share of goals reached (%); NaN for full-reference tracking."""
 
@@ -164,6 +168,19 @@ def keep_best(scores: Sequence[EpisodeScore]) -> list[EpisodeScore]:
     return list(best.values())
 
 
+def clip_clustered_se(clips: Sequence[str], successes: Sequence[bool]) -> float:
+    """Cluster-robust standard error of the success rate of episodes (a fraction) whose clusters are their ``clips``:
+    sqrt(C / (C - 1) sum_c (s_c - p n_c)^2) / n, C clips, n episodes, s_c of a clip's n_c successful, p the rate. NaN
+    for fewer than two clips."""
+    names, cluster = np.unique(np.asarray(clips), return_inverse=True)
+    if len(names) < 2:
+        return math.nan
+    successes = np.asarray(successes, dtype=np.float64)
+    rate = successes.mean()
+    residuals = np.bincount(cluster, weights=successes - rate)  # s_c - p n_c per clip
+    return float(math.sqrt(len(names) / (len(names) - 1) * np.sum(residuals**2)) / len(successes))
+
+
 def summarize(scores: Sequence[EpisodeScore]) -> Summary:
     """Rates and mean errors over the best episode of each clip in ``scores``, and the success rate over all of them.
 
@@ -173,7 +190,8 @@ def summarize(scores: Sequence[EpisodeScore]) -> Summary:
     if not scores:
         raise ValueError("no episodes to summarize")
     kept = keep_best(scores)
-    episode_success = float(np.mean([score.success for score in scores]))
+    successes = [score.success for score in scores]
+    episode_success = float(np.mean(successes))
     return Summary(
         clips=len(kept),
         success_rate=100.0 * float(np.mean([score.success for score in kept])),
@@ -184,5 +202,6 @@ def summarize(scores: Sequence[EpisodeScore]) -> Summary:
         mean_steps=float(np.mean([score.steps for score in kept])),
         episode_success_rate=100.0 * episode_success,
         episode_success_se=100.0 * math.sqrt(episode_success * (1.0 - episode_success) / len(scores)),
+        episode_success_clip_se=100.0 * clip_clustered_se([score.clip for score in scores], successes),
         goal_rate=100.0 * finite_mean([score.goals_reached for score in kept]),
     )

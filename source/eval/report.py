@@ -27,6 +27,7 @@ COLUMNS = (
     ("SR %", "success_rate", ".1f"),
     ("SR/ep %", "episode_success_rate", ".1f"),
     ("SE %", "episode_success_se", ".1f"),
+    ("SE/clip %", "episode_success_clip_se", ".1f"),
     ("E_h m", "body_error", ".4f"),
     ("pelvis m", "pelvis_error", ".4f"),
     ("E_o m", "object_error", ".4f"),
