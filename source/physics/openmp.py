@@ -3,19 +3,16 @@
 After each parallel torch operation (a policy's matrix products, large element-wise ops), the worker threads of torch's
 OpenMP runtime (GNU libgomp) spin-wait for the next one, by default for up to milliseconds, on the cores the solver's
 stepping threads need. Ending them first gives the stepping threads every core; the next parallel torch operation
-starts them again (tens of microseconds).
+starts them again (about 0.2 ms measured here, once per env-step).
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
-import logging
 from pathlib import Path
 
 import torch
-
-logger = logging.getLogger(__name__)
 
 OMP_PAUSE_SOFT = 1
 """``omp_pause_soft`` of OpenMP 5.0's ``omp_pause_resource_kind``: release the threads, keep the runtime's settings."""
@@ -28,7 +25,7 @@ def _pause_all():
     library = Path(torch.__file__).parent / "lib" / "libgomp.so.1"
     if not library.is_file():
         return None
-    pause_all = ctypes.CDLL(str(library)).omp_pause_resource_all  # the copy torch loaded: dlopen finds it by name
+    pause_all = ctypes.CDLL(str(library)).omp_pause_resource_all  # the copy torch loaded: dlopen returns it
     pause_all.argtypes, pause_all.restype = [ctypes.c_int], ctypes.c_int
     return pause_all
 
