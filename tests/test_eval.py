@@ -266,6 +266,8 @@ def test_evaluation_is_deterministic_and_records_where_the_episode_ended(workdir
         "Track", "clips", "SR", "%", "SR/ep", "%", "SE", "%", "SE/clip", "%", "E_h", "m", "pelvis", "m", "E_o", "m",
         "Fail", "%", "steps",
     ]  # fmt: skip
+    clip_header = next(line for line in result.stdout.splitlines() if line.startswith("clip ")).split()
+    assert "SE" in clip_header and "SE/clip" not in clip_header, "one clip has no spread between clips"
     assert any(line.startswith("model_0 ") for line in result.stdout.splitlines())
     written = {path.name for path in out.iterdir()}
     assert written == {"eval_Track_clips.csv", "eval_Track_clips.json", "eval_Track_clips_success.png"}

@@ -39,6 +39,9 @@ COLUMNS = (
 GOAL_COLUMN = ("Goals %", "goal_rate", ".1f")
 """The share of goals reached, a column of the goal tasks only."""
 
+ACROSS_CLIPS_FIELDS = frozenset({"episode_success_clip_se"})
+"""Metrics of a spread between clips: NaN for one clip, so left out of the per-clip table (the CSV keeps them)."""
+
 
 @dataclass
 class CheckpointResult:
@@ -95,7 +98,7 @@ def summary_table(task_name: str, results: list[CheckpointResult]) -> str:
 
 def clip_table(result: CheckpointResult) -> str:
     """One row per clip (its kept episode) and how it ended."""
-    shown = columns([result])
+    shown = tuple(column for column in columns([result]) if column[1] not in ACROSS_CLIPS_FIELDS)
     headers = ["clip", "episodes", *(header for header, _, _ in shown), "end"]
     rows = [
         [name, str(count), *_metric_cells(summary, shown), kept.cause]
