@@ -28,6 +28,10 @@ on a goal task is the MaskedMimic-style baseline: it needs no training, the expe
 replaced by the nearest given goal frame at or after them, components the goal does not give as a zero residual
 (interprior.eval.baseline).
 
+--by start or --by horizon (repeatable) also prints each checkpoint's episodes split by how they started (the
+clip's first frame; for RandInit moved, displaced object, or fallen) or by the time from the start to the first goal.
+Every episode's start and goal horizon are in the JSON.
+
 Several --checkpoint run on the same episodes and are printed side by side. Per task the table is written as CSV and
 JSON with a success bar chart (PNG), next to the (first) checkpoint or into --out; with several tasks also a success
 bar chart of all of them (eval_tasks_<clips>_success.png).
@@ -58,6 +62,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--sample-latent", action="store_true", help="distilled policies sample their prior instead of its mean"
     )
+    parser.add_argument(
+        "--by", action="append", default=[], metavar="GROUPING",
+        help="also split each checkpoint's episodes by 'start' (how they began) or 'horizon' (time to the first goal)",
+    )  # fmt: skip
     parser.add_argument("--device", default="cpu", help="torch and physics device, cpu or cuda:N")
     parser.add_argument("--tags", nargs="+", help="with --curves: the TensorBoard scalars to draw")
     parser.add_argument("--out", default=None, help="directory for the output files")
@@ -92,11 +100,15 @@ def evaluate(args: argparse.Namespace) -> None:
     from interprior.eval.clip_set import NAMED_CLIP_SETS, clip_set_root
     from interprior.eval.plots import plot_success
     from interprior.eval.policies import policy_kind
+    from interprior.eval.report import GROUPINGS
     from interprior.eval.tasks import eval_tasks
     from interprior.tasks.env_factory import load_env_cfg
 
     try:
         tasks = eval_tasks(args.task or [DEFAULT_TASK])
+        for grouping in args.by:
+            if grouping not in GROUPINGS:
+                raise ValueError(f"--by {grouping!r}: episodes can be split by {', '.join(GROUPINGS)}")
         if args.label is not None and len(args.label) != len(args.checkpoint):
             raise ValueError(
                 f"{len(args.label)} --label for {len(args.checkpoint)} --checkpoint; give one per checkpoint"
@@ -128,7 +140,7 @@ def evaluate_task(args, task, checkpoints: list[Path], labels: list[str], root: 
     from interprior.eval.episodes import run_episodes
     from interprior.eval.plots import plot_success
     from interprior.eval.policies import POLICY_KINDS, policy_kind
-    from interprior.eval.report import CheckpointResult, clip_table, summary_table, write_report
+    from interprior.eval.report import CheckpointResult, clip_table, group_table, summary_table, write_report
     from interprior.eval.thresholds import THRESHOLDS
     from interprior.tasks.env_factory import load_env_cfg
 
@@ -145,6 +157,8 @@ def evaluate_task(args, task, checkpoints: list[Path], labels: list[str], root: 
         scores = [task.score(episode, THRESHOLDS) for episode in recorded]
         results.append(CheckpointResult(label, checkpoint, scores, kind))
         print(f"\n{label} ({checkpoint}, {POLICY_KINDS[kind]}):\n{clip_table(results[-1])}")
+        for grouping in args.by:
+            print(f"\n{group_table(results[-1], grouping)}")
     print(f"\n{summary_table(task.name, results)}\n")
 
     stem = f"{'compare' if len(results) > 1 else 'eval'}_{task.name}_{clip_set}"

@@ -33,6 +33,7 @@ from interprior.eval.clip_set import clips_of_objects, make_episodes
 from interprior.eval.episodes import run_episodes
 from interprior.eval.goal_metrics import GoalEpisode, score_get_up, score_goals
 from interprior.eval.metrics import summarize
+from interprior.eval.report import CheckpointResult, group_summaries, group_table
 from interprior.eval.tasks import EVAL_TASKS, GOAL_TASKS, eval_task, eval_tasks
 from interprior.eval.thresholds import THRESHOLDS
 from interprior.tasks.env_factory import load_env_cfg, open_env
@@ -145,6 +146,30 @@ def test_get_up_succeeds_standing_upright_at_the_end_and_fails_still_lying():
 
 def _quat_z(angle: float) -> torch.Tensor:
     return torch.tensor([[0.0, 0.0, math.sin(angle / 2), math.cos(angle / 2)]])
+
+
+def test_episodes_split_by_how_they_started_and_by_the_time_to_their_first_goal():
+    missed = np.full(10, 0.5)
+    cases = [  # start, goal horizon (s), reached
+        ("moved", 0.5, True), ("moved", 29 / 30, False), ("displaced", 1.0, False),
+        ("displaced", 44 / 30, False), ("displaced", 1.5, True), ("moved", 2.0, True),
+    ]  # fmt: skip
+    scores = []
+    for index, (start, horizon, reached) in enumerate(cases):
+        distance = {} if reached else {"goal_distance": missed}
+        episode = _goal_episode(clip=f"clip{index % 2}", start=start, goal_horizon=horizon, **distance)
+        scores.append(score_goals(episode))
+    assert [(score.start, score.goal_horizon) for score in scores] == [case[:2] for case in cases]
+    result = CheckpointResult("policy", Path("model_0.pt"), scores)
+
+    def split(by: str) -> list[tuple[str, int, float]]:
+        return [(label, count, summary.episode_success_rate) for label, count, summary in group_summaries(result, by)]
+
+    assert split("start") == [("moved", 3, pytest.approx(200 / 3)), ("displaced", 3, pytest.approx(100 / 3))]
+    assert split("horizon") == [("< 1.0 s", 2, 50.0), ("1.0-1.5 s", 2, 0.0), (">= 1.5 s", 2, 100.0)]
+    table = group_table(result, "start").splitlines()
+    assert table[0].split()[:3] == ["start", "episodes", "SR"]
+    assert [line.split()[0] for line in table[2:]] == ["moved", "displaced"]
 
 
 def test_chain_canonicalization_moves_the_goal_frames_onto_the_humanoid():
@@ -262,9 +287,12 @@ def test_snapshot_chain_and_rand_init_evaluations_are_deterministic_and_write_re
     result = run_script(
         "evaluate.py", "--task", "Snapshot", "--task", "Chain", "--task", "RandInit", "--checkpoint",
         str(workdir / "distilled"), "--clips", str(workdir / "clips"), "--num-envs", str(NUM_ENVS),
-        "--episodes-per-clip", "2", "--seed", "3", "--out", str(out), cwd=workdir, timeout=900,
+        "--episodes-per-clip", "2", "--seed", "3", "--by", "start", "--by", "horizon", "--out", str(out), cwd=workdir,
+        timeout=900,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
+    start_tables = [line.split()[0] for line in result.stdout.splitlines() if line.startswith(("start ", "horizon "))]
+    assert start_tables == ["start", "horizon"] * 3, "each task prints its episodes split by start and by horizon"
     header = next(line for line in result.stdout.splitlines() if line.startswith("Chain "))
     assert header.split()[-3:] == ["steps", "Goals", "%"]
     assert "InterPrior prior mean" in result.stdout
@@ -290,11 +318,30 @@ def test_snapshot_chain_and_rand_init_evaluations_are_deterministic_and_write_re
     as_json = [{key: None if value != value else value for key, value in score.__dict__.items()} for score in scores]
     assert as_json == from_cli, "the same seed gives the same numbers"
     for episode in recorded:
-        assert episode.goal_count == 1 and set(episode.goal_index) == {0}
+        assert episode.goal_count == 1 and set(episode.goal_index) == {0} and episode.start == "reference"
+        # the first record follows the first step, whose reference time is the episode's start
+        assert episode.goal_horizon == pytest.approx(episode.time_to_goal[0], abs=1e-5)
         # the goal is 15-60 steps ahead; the episode ends 0.2 s after it unless it fell
         if "goals_passed" in episode.end_causes:
             assert episode.time_to_goal[-1] < -THRESHOLDS.goal_window < episode.time_to_goal[-2] + 1e-6
         assert np.isfinite(episode.goal_distance).all() and (episode.goal_distance > 0).all()
+
+
+def test_rand_init_episodes_record_how_they_started_and_their_goal_horizon(workdir):
+    task = eval_task("RandInit")
+    clip_files = clips_of_objects(workdir / "clips", task.clip_objects(load_env_cfg(task.task_id)))
+    episodes = make_episodes(clip_files, workdir / "clips", 4)
+    recorded = run_episodes(task, workdir / "distilled" / "model_0.pt", clip_files, episodes, NUM_ENVS, seed=5)
+    starts = [episode.start for episode in recorded]
+    assert set(starts) == {"moved", "displaced"}, f"no fallen starts in RandInit, both others in 8 episodes: {starts}"
+    clearance = load_env_cfg(task.task_id).commands.reference.object_clearance
+    for episode in recorded:
+        apart = np.linalg.norm(episode.object_pos[0, :2] - episode.body_pos[0, PELVIS, :2])
+        if episode.start == "displaced":  # one step after the start: the object rests where it was put
+            assert apart >= clearance - 0.05, f"a displaced object starts {apart:.2f} m from the pelvis"
+        assert episode.goal_horizon == pytest.approx(episode.time_to_goal[0], abs=1e-5)
+        steps = episode.goal_horizon * 30  # L = 15-60 steps, cut at the 40-frame clip's end (38 steps)
+        assert 15 <= round(steps) <= 60 and steps == pytest.approx(round(steps), abs=1e-3)
 
 
 def test_a_sampled_prior_latent_repeats_with_the_seed_and_differs_from_the_mean(workdir):
@@ -379,6 +426,8 @@ def test_command_line_errors_are_one_clear_line(workdir):
     distilled = str(workdir / "distilled")
     message = _exit_message("--task", "Snapshot", "--task", "Jump", "--checkpoint", distilled, *common)
     assert message.startswith("evaluate.py: error: task 'Jump' has no evaluation; evaluable tasks: Track, Snapshot")
+    message = _exit_message("--task", "Snapshot", "--by", "clip", "--checkpoint", distilled, *common)
+    assert message == "evaluate.py: error: --by 'clip': episodes can be split by start, horizon"
     message = _exit_message("--task", "all", "--checkpoint", str(workdir / "missing.pt"), *common)
     assert message == f"evaluate.py: error: checkpoint {workdir / 'missing.pt'} does not exist"
     message = _exit_message("--checkpoint", distilled, *common)

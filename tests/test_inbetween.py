@@ -223,6 +223,7 @@ class TestInbetween:
         for seed in range(3):
             env.reset(seed=20 + seed)
             reference = env.command_manager.get_term("reference")
+            assert not (reference.displaced | reference.fallen).any()
             clip = reference.library.frame_at(reference.clip_ids, reference.times - env.step_dt)
             state = reference.body_state()
             shifts.append(state["body_pos"][:, 0, :2] - clip.root_pos[:, :2])
@@ -249,6 +250,7 @@ class TestInbetween:
         start_cfg.object_pos_noise, start_cfg.fallen_prob, start_cfg.object_displace_prob = 0.0, 0.0, 1.0
         env.reset(seed=30)
         reference = env.command_manager.get_term("reference")
+        assert reference.displaced.all() and not reference.fallen.any()
         object_pos, object_quat = reference.object_pose()
         # at its drawn size's half height: the clip box's, scaled
         rest = torch.tensor([get_object(name).half_height for name in reference.library.object_names])[reference.clip_ids]
@@ -263,7 +265,7 @@ class TestInbetween:
         start_cfg.fallen_prob = 1.0
         env.reset(seed=40)
         reference = env.command_manager.get_term("reference")
-        assert reference.fallen.all()
+        assert reference.fallen.all() and reference.displaced.all(), "a fallen start's object is always elsewhere"
         _check_lying_start(env, reference)
         actions = torch.zeros(NUM_ENVS, env.action_manager.total_action_dim)
         for _ in range(15):  # half a second: a humanoid propped on an arm topples

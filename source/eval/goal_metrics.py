@@ -70,6 +70,16 @@ class GoalEpisode:
     """The character that ran the episode (:func:`~interprior.assets.embodiment.get_embodiment`)."""
     end_causes: tuple[str, ...] = ()
     """Names of the termination terms that ended the episode."""
+    start: str = "reference"
+    """How the episode started: one of :data:`START_KINDS`."""
+    goal_horizon: float = math.nan
+    """Time from the start to the first goal's time (s): L steps of the step time for a snapshot."""
+
+
+START_KINDS = ("reference", "moved", "displaced", "fallen")
+"""Episode starts: the clip's first frame (repetitions with the task's reset noise), or a random start of the
+in-betweening task (RandInit, GetUp): offset and turned (``moved``), its object also put elsewhere on the ground
+(``displaced``), or lying on the ground with the object elsewhere (``fallen``)."""
 
 
 def goals_reached(episode: GoalEpisode, thresholds: EvalThresholds = THRESHOLDS) -> np.ndarray:
@@ -133,6 +143,8 @@ def _score(
         ),
         cause=cause,
         goals_reached=float(reached.mean()),
+        start=episode.start,
+        goal_horizon=episode.goal_horizon,
     )
 
 

@@ -3,7 +3,8 @@
 One :class:`CheckpointResult` per evaluated checkpoint. The summary table puts checkpoints in rows and the task's
 metrics in columns (the layout of the paper's ablation table); the CSV has one row per checkpoint and clip (its
 kept episode) plus an ``ALL`` row per checkpoint; the JSON also holds every episode, the settings and the
-thresholds. Files are replaced atomically, so a failed write leaves the previous file intact.
+thresholds. A group table splits a checkpoint's episodes by how they started or by the time to their first goal
+(:data:`GROUPINGS`). Files are replaced atomically, so a failed write leaves the previous file intact.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .goal_metrics import START_KINDS
 from .metrics import EpisodeScore, Summary, keep_best, summarize
 
 SUMMARY_ROW = "ALL"
@@ -42,6 +44,29 @@ GOAL_COLUMN = ("Goals %", "goal_rate", ".1f")
 ACROSS_CLIPS_FIELDS = frozenset({"episode_success_clip_se"})
 """Metrics of a spread between clips: NaN for one clip, so left out of the per-clip table (the CSV keeps them)."""
 
+HORIZON_EDGES = (1.0, 1.5)
+"""Bounds of the goal-horizon groups (s): a snapshot 15-60 steps ahead falls in thirds of 15, 15 and 16 steps."""
+
+
+def _start_group(score: EpisodeScore) -> tuple[float, str]:
+    return START_KINDS.index(score.start), score.start
+
+
+def _horizon_group(score: EpisodeScore) -> tuple[float, str]:
+    if not math.isfinite(score.goal_horizon):
+        return math.inf, "none"
+    above = sum(score.goal_horizon >= edge - 1e-6 for edge in HORIZON_EDGES)
+    if above == 0:
+        return 0, f"< {HORIZON_EDGES[0]:.1f} s"
+    if above == len(HORIZON_EDGES):
+        return above, f">= {HORIZON_EDGES[-1]:.1f} s"
+    return above, f"{HORIZON_EDGES[above - 1]:.1f}-{HORIZON_EDGES[above]:.1f} s"
+
+
+GROUPINGS = {"start": _start_group, "horizon": _horizon_group}
+"""Ways to split a checkpoint's episodes (``evaluate.py --by``): name -> the (order, label) of an episode's group,
+by how it started (:data:`~.goal_metrics.START_KINDS`) or by the time to its first goal (:data:`HORIZON_EDGES`)."""
+
 
 @dataclass
 class CheckpointResult:
@@ -65,6 +90,16 @@ def clip_summaries(result: CheckpointResult) -> list[tuple[str, int, Summary, Ep
     for score in result.scores:
         by_clip.setdefault(score.clip, []).append(score)
     return [(clip, len(scores), summarize(scores), keep_best(scores)[0]) for clip, scores in by_clip.items()]
+
+
+def group_summaries(result: CheckpointResult, by: str) -> list[tuple[str, int, Summary]]:
+    """Per group of :data:`GROUPINGS` ``[by]`` (in the grouping's order): its label, its number of episodes and their
+    summary (the kept episode of each clip within the group)."""
+    group_of = GROUPINGS[by]
+    groups: dict[tuple[float, str], list[EpisodeScore]] = {}
+    for score in result.scores:
+        groups.setdefault(group_of(score), []).append(score)
+    return [(label, len(scores), summarize(scores)) for (_, label), scores in sorted(groups.items())]
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -103,6 +138,16 @@ def clip_table(result: CheckpointResult) -> str:
     rows = [
         [name, str(count), *_metric_cells(summary, shown), kept.cause]
         for name, count, summary, kept in clip_summaries(result)
+    ]
+    return format_table(headers, rows)
+
+
+def group_table(result: CheckpointResult, by: str) -> str:
+    """One row per group of the episodes split by ``by`` (a key of :data:`GROUPINGS`)."""
+    shown = columns([result])
+    headers = [by, "episodes", *(header for header, _, _ in shown)]
+    rows = [
+        [label, str(count), *_metric_cells(summary, shown)] for label, count, summary in group_summaries(result, by)
     ]
     return format_table(headers, rows)
 

@@ -52,6 +52,9 @@ class ScheduledGoal(HeldSnapshotGoal):
         self.shift = torch.zeros(self.num_envs, 3, device=self.device)
         """(N, 4), (N, 3): the canonicalization move applied to the clip's goal frames."""
         self._start_time = torch.zeros(self.num_envs, device=self.device)
+        self.first_goal_horizon = torch.zeros(self.num_envs, device=self.device)
+        """(N,) time from the episode's start to its first goal's time (s): L steps for a snapshot drawn L steps
+        ahead, the spacing for a chain (either cut at the clip's end)."""
         embodiment = self.layout.embodiment
         self._distance_body_ids = embodiment.body_ids(embodiment.distance_bodies)
         """Body indices whose distance to the object is measured (the columns of ``body_object_distances``)."""
@@ -107,6 +110,7 @@ class ScheduledGoal(HeldSnapshotGoal):
             count = torch.floor(remaining / spacing + 1e-6).long()
             self.goal_count[env_ids] = count.clamp(1, self.cfg.max_goals)
         self._draw(env_ids)
+        self.first_goal_horizon[env_ids] = self.snapshot_time[env_ids] - self._start_time[env_ids]
 
     def _update_command(self):
         passed = self.reference.times > self.snapshot_time + self.cfg.window + 1e-6
@@ -201,12 +205,16 @@ class ScheduledGoalReference(ScheduledReference):
             "upright": upright(self._env, command_name=goal.cfg.reference_name),
         }
 
+    def start_kind(self, env_id: int) -> str:
+        """How ``env_id``'s episode started (:data:`~.goal_metrics.START_KINDS`): on the clip's first frame."""
+        return "reference"
+
     def _episode_record(
         self, env_id: int, episode: Episode, reached_end: bool, end_causes: tuple[str, ...], record: dict
     ) -> GoalEpisode:
         for name in ("goal_index", "family"):
             record[name] = record[name].astype(int)
-        goal = self.goal
+        goal = self.goal  # the goal command resets after this one: it still holds the ended episode's goals
         return GoalEpisode(
             clip=episode.name,
             repeat=episode.repeat,
@@ -214,6 +222,8 @@ class ScheduledGoalReference(ScheduledReference):
             goal_count=int(goal.goal_count[env_id]),
             embodiment=self.embodiment.name,
             end_causes=end_causes,
+            start=self.start_kind(env_id),
+            goal_horizon=float(goal.first_goal_horizon[env_id]),
             **record,
         )
 
@@ -232,6 +242,12 @@ class ScheduledRandomStart(ScheduledGoalReference, RandomStart):
     as :class:`RandomStart` does (from the env's seeded generator)."""
 
     cfg: ScheduledRandomStartCfg
+
+    def start_kind(self, env_id: int) -> str:
+        """``fallen``, ``displaced`` (the object elsewhere on the ground) or ``moved`` (offset and turned only)."""
+        if self.fallen[env_id]:
+            return "fallen"
+        return "displaced" if self.displaced[env_id] else "moved"
 
 
 @configclass

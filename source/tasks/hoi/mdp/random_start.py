@@ -61,6 +61,8 @@ class RandomStart(ReferenceMotion):
         super().__init__(cfg, env)
         self.fallen = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
         """(N,) bool: the episode started from a fallen humanoid."""
+        self.displaced = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
+        """(N,) bool: the episode started with the object put elsewhere on the ground (every fallen start is)."""
         if not 0.0 <= cfg.distillation_share <= 1.0:
             raise ValueError(f"RandomStartCfg.distillation_share is {cfg.distillation_share}; it must lie in [0, 1]")
         num_distillation = round(cfg.distillation_share * self.num_envs)
@@ -115,7 +117,7 @@ class RandomStart(ReferenceMotion):
         random = ~self.distillation_envs[env_ids]
         fallen = (self._uniform(count) < cfg.fallen_prob) & random
         displaced = fallen | ((self._uniform(count) < cfg.object_displace_prob) & random)
-        self.fallen[env_ids] = fallen
+        self.fallen[env_ids], self.displaced[env_ids] = fallen, displaced
 
         yaw = cfg.yaw_offset * self._symmetric(count) * random
         shift = cfg.root_offset * self._symmetric(count, 2) * random.unsqueeze(-1)
