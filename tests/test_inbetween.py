@@ -142,9 +142,14 @@ class TestInbetween:
         try:
             reference.distillation_envs = torch.tensor([True, False, False, False])
             goal.metrics["success"][:] = torch.tensor([1.0, 1.0, 0.0, 1.0])
+            goal.start_kinds[:] = torch.tensor([0, 1, 2, 3])  # env 1 started moved, env 2 displaced, env 3 fallen
             logged = goal.reset(env_ids=torch.tensor([0, 1, 2]))
             assert torch.equal(logged["success"], torch.tensor([1.0, 0.0])), "env 0 distills: its episode is left out"
+            by_kind = {key: value.tolist() for key, value in logged.items() if key.startswith("success_")}
+            assert by_kind == {"success_moved": [1.0], "success_displaced": [0.0]}, "and per start kind"
             assert torch.equal(goal.metrics["success"], torch.tensor([0.0, 0.0, 0.0, 1.0]))
+            # the reset took the kinds of the new episodes from the reference term
+            assert torch.equal(goal.start_kinds[:3], reference.start_kinds()[:3]) and goal.start_kinds[3] == 3
             assert "success" not in goal.reset(env_ids=torch.tensor([0])), "no RL episode ended: nothing to average"
             assert "goal_error" in goal.reset(env_ids=torch.tensor([0]))
         finally:
@@ -251,6 +256,8 @@ class TestInbetween:
         env.reset(seed=30)
         reference = env.command_manager.get_term("reference")
         assert reference.displaced.all() and not reference.fallen.any()
+        goal = env.command_manager.get_term("goal")  # reset after the reference: it has the new episodes' starts
+        assert [mdp.START_KINDS[kind] for kind in goal.start_kinds] == ["displaced"] * NUM_ENVS
         object_pos, object_quat = reference.object_pose()
         # at its drawn size's half height: the clip box's, scaled
         rest = torch.tensor([get_object(name).half_height for name in reference.library.object_names])[reference.clip_ids]
@@ -266,6 +273,8 @@ class TestInbetween:
         env.reset(seed=40)
         reference = env.command_manager.get_term("reference")
         assert reference.fallen.all() and reference.displaced.all(), "a fallen start's object is always elsewhere"
+        goal = env.command_manager.get_term("goal")
+        assert [mdp.START_KINDS[kind] for kind in goal.start_kinds] == ["fallen"] * NUM_ENVS
         _check_lying_start(env, reference)
         actions = torch.zeros(NUM_ENVS, env.action_manager.total_action_dim)
         for _ in range(15):  # half a second: a humanoid propped on an arm topples

@@ -71,15 +71,10 @@ class GoalEpisode:
     end_causes: tuple[str, ...] = ()
     """Names of the termination terms that ended the episode."""
     start: str = "reference"
-    """How the episode started: one of :data:`START_KINDS`."""
+    """How the episode started (:data:`~interprior.tasks.hoi.mdp.random_start.START_KINDS`): the clip's first frame
+    (repetitions with the task's reset noise), or RandInit's and GetUp's random starts."""
     goal_horizon: float = math.nan
     """Time from the start to the first goal's time (s): L steps of the step time for a snapshot."""
-
-
-START_KINDS = ("reference", "moved", "displaced", "fallen")
-"""Episode starts: the clip's first frame (repetitions with the task's reset noise), or a random start of the
-in-betweening task (RandInit, GetUp): offset and turned (``moved``), its object also put elsewhere on the ground
-(``displaced``), or lying on the ground with the object elsewhere (``fallen``)."""
 
 
 def goals_reached(episode: GoalEpisode, thresholds: EvalThresholds = THRESHOLDS) -> np.ndarray:

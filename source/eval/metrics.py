@@ -74,7 +74,8 @@ class EpisodeScore:
     goals_reached: float = math.nan
     """Share of the episode's goals reached (0 to 1); NaN for full-reference tracking."""
     start: str = "reference"
-    """How a goal episode started (:data:`~.goal_metrics.START_KINDS`); tracking starts on the reference."""
+    """How a goal episode started (:data:`~interprior.tasks.hoi.mdp.random_start.START_KINDS`); tracking starts on
+    the reference."""
     goal_horizon: float = math.nan
     """Time from a goal episode's start to its first goal (s); NaN for full-reference tracking."""
 

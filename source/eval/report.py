@@ -19,7 +19,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .goal_metrics import START_KINDS
+from interprior.tasks.hoi.mdp.random_start import START_KINDS
+
 from .metrics import EpisodeScore, Summary, keep_best, summarize
 
 SUMMARY_ROW = "ALL"
@@ -65,7 +66,7 @@ def _horizon_group(score: EpisodeScore) -> tuple[float, str]:
 
 GROUPINGS = {"start": _start_group, "horizon": _horizon_group}
 """Ways to split a checkpoint's episodes (``evaluate.py --by``): name -> the (order, label) of an episode's group,
-by how it started (:data:`~.goal_metrics.START_KINDS`) or by the time to its first goal (:data:`HORIZON_EDGES`)."""
+by how it started (:data:`START_KINDS`) or by the time to its first goal (:data:`HORIZON_EDGES`)."""
 
 
 @dataclass

@@ -25,7 +25,7 @@ from isaaclab.utils import configclass
 from interprior.data.motion_library import MotionFrame
 from interprior.tasks.hoi.mdp.goal_rewards import HeldSnapshotGoal, HeldSnapshotGoalCfg, upright
 from interprior.tasks.hoi.mdp.observations import body_object_distances
-from interprior.tasks.hoi.mdp.random_start import RandomStart, RandomStartCfg
+from interprior.tasks.hoi.mdp.random_start import START_KINDS, RandomStart, RandomStartCfg
 from interprior.tasks.hoi.mdp.sparse_goal import SparseGoal
 
 from .canonicalization import compose, heading_alignment
@@ -111,6 +111,7 @@ class ScheduledGoal(HeldSnapshotGoal):
             self.goal_count[env_ids] = count.clamp(1, self.cfg.max_goals)
         self._draw(env_ids)
         self.first_goal_horizon[env_ids] = self.snapshot_time[env_ids] - self._start_time[env_ids]
+        self._take_start_kinds(env_ids)
 
     def _update_command(self):
         passed = self.reference.times > self.snapshot_time + self.cfg.window + 1e-6
@@ -205,10 +206,6 @@ class ScheduledGoalReference(ScheduledReference):
             "upright": upright(self._env, command_name=goal.cfg.reference_name),
         }
 
-    def start_kind(self, env_id: int) -> str:
-        """How ``env_id``'s episode started (:data:`~.goal_metrics.START_KINDS`): on the clip's first frame."""
-        return "reference"
-
     def _episode_record(
         self, env_id: int, episode: Episode, reached_end: bool, end_causes: tuple[str, ...], record: dict
     ) -> GoalEpisode:
@@ -222,7 +219,7 @@ class ScheduledGoalReference(ScheduledReference):
             goal_count=int(goal.goal_count[env_id]),
             embodiment=self.embodiment.name,
             end_causes=end_causes,
-            start=self.start_kind(env_id),
+            start=START_KINDS[int(goal.start_kinds[env_id])],
             goal_horizon=float(goal.first_goal_horizon[env_id]),
             **record,
         )
@@ -242,12 +239,6 @@ class ScheduledRandomStart(ScheduledGoalReference, RandomStart):
     as :class:`RandomStart` does (from the env's seeded generator)."""
 
     cfg: ScheduledRandomStartCfg
-
-    def start_kind(self, env_id: int) -> str:
-        """``fallen``, ``displaced`` (the object elsewhere on the ground) or ``moved`` (offset and turned only)."""
-        if self.fallen[env_id]:
-            return "fallen"
-        return "displaced" if self.displaced[env_id] else "moved"
 
 
 @configclass

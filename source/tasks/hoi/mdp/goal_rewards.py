@@ -6,7 +6,8 @@ the masked L1 distance between the state and the snapshot, the mean absolute res
 is under xi (:attr:`HeldSnapshotGoalCfg.success_threshold`) within a window of the snapshot's time
 (:attr:`HeldSnapshotGoalCfg.success_window`); :func:`goal_success` pays r_succ (its weight) then and nothing
 otherwise. Contact components stay in the policy's goal but not in the distance: their token is the label
-itself, not a difference to the state.
+itself, not a difference to the state. The success rate is logged over the episodes of the RL environments, and per
+start kind of the reference term's random starts (:data:`~.random_start.START_KINDS`).
 
 The distillation environments of the reference term (:attr:`~.random_start.RandomStart.distillation_envs`) get the
 Stage 2 goals instead: families :attr:`HeldSnapshotGoalCfg.distillation_families` with their preview tokens, redrawn
@@ -26,6 +27,7 @@ from isaaclab.utils import configclass
 from isaaclab.utils import math as math_utils
 
 from .observations import reference_term
+from .random_start import START_KINDS
 from .sparse_goal import GOAL_FAMILIES, SparseGoal, SparseGoalCfg
 
 if TYPE_CHECKING:
@@ -40,6 +42,9 @@ class HeldSnapshotGoal(SparseGoal):
         super().__init__(cfg, env)
         self.metrics["success"] = torch.zeros(self.num_envs, device=self.device)
         """1 once the goal has been reached in the episode (logged at reset: the success rate)."""
+        self.start_kinds = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
+        """(N,) how each env's episode started, an index into :data:`~.random_start.START_KINDS` (taken from the
+        reference term when the goal is drawn at reset; 0, the reference frame, if it has no random starts)."""
 
     def __str__(self) -> str:
         return f"HeldSnapshotGoal: families {tuple(self.cfg.families)}, xi {self.cfg.success_threshold}"
@@ -86,14 +91,27 @@ class HeldSnapshotGoal(SparseGoal):
 
     def reset(self, env_ids: Sequence[int] | slice | None = None) -> dict[str, torch.Tensor]:
         """Isaac Lab's reset, but ``success`` is the (K,) per-episode values of the K ending RL environments (absent
-        when none ends): the logger's mean is then the success rate over the RL episodes alone."""
-        success = self.metrics["success"][self.rl_envs_among(env_ids)]
+        when none ends): the logger's mean is then the success rate over the RL episodes alone; ``success_<kind>``
+        is the same for the episodes that started so (:data:`~.random_start.START_KINDS`), when any did."""
+        ending = self.rl_envs_among(env_ids)
+        success, kinds = self.metrics["success"][ending], self.start_kinds[ending]
         extras = super().reset(env_ids)
+        del extras["success"]
         if len(success):
             extras["success"] = success
-        else:
-            del extras["success"]
+        for index, kind in enumerate(START_KINDS):
+            if (kinds == index).any():
+                extras[f"success_{kind}"] = success[kinds == index]
         return extras
+
+    def _resample_command(self, env_ids: Sequence[int] | slice):
+        super()._resample_command(env_ids)
+        self._take_start_kinds(env_ids)
+
+    def _take_start_kinds(self, env_ids: Sequence[int] | slice | torch.Tensor):
+        """Keep how the new episodes of ``env_ids`` started: the reference term, reset before this one, drew them."""
+        if hasattr(self.reference, "start_kinds"):
+            self.start_kinds[env_ids] = self.reference.start_kinds()[env_ids]
 
     def _draw(self, env_ids: torch.Tensor):
         """Distillation envs draw from :attr:`HeldSnapshotGoalCfg.distillation_families`; the others draw from the

@@ -51,6 +51,11 @@ swing forward from the default pose (rad, :attr:`~interprior.assets.embodiment.E
 side the lower arm does not prop the body up."""
 _MAX_STANDING_REDRAWS = 100
 
+START_KINDS = ("reference", "moved", "displaced", "fallen")
+"""How an episode starts (:meth:`RandomStart.start_kinds` indexes this): the perturbed reference frame (distillation
+environments, and every start of the other tasks), offset and turned (``moved``), moved with the object put elsewhere
+on the ground (``displaced``), or lying on the ground, the object elsewhere (``fallen``)."""
+
 
 class RandomStart(ReferenceMotion):
     """Reference motion whose resets write offset, displaced or fallen versions of the drawn clip frame."""
@@ -77,6 +82,12 @@ class RandomStart(ReferenceMotion):
 
     def __str__(self) -> str:
         return f"RandomStart (fallen share {self.cfg.fallen_prob}) on {super().__str__()}"
+
+    def start_kinds(self) -> torch.Tensor:
+        """(N,) long: index into :data:`START_KINDS` of how each env's episode started."""
+        kinds = torch.where(self.distillation_envs, 0, 1)
+        kinds = torch.where(self.displaced, 2, kinds)
+        return torch.where(self.fallen, 3, kinds)
 
     def _standing_frames(self, window: float) -> torch.Tensor:
         library = self.library
