@@ -94,37 +94,50 @@ def _inputs(step: int, num_envs: int, cfg: LatentPolicyCfg) -> PolicyInputs:
     )
 
 
-def test_rollout_pairs_are_consecutive_steps_of_one_env_and_invalid_across_resets():
-    cfg = LatentPolicyCfg(obs_dim=4, action_dim=3, goal_feature_dim=2, history_length=2, preview_length=1)
-    num_steps, num_envs = 4, 3
+def _filled_storage(num_steps: int, dones: list[list[int]], cfg: LatentPolicyCfg) -> DistillationStorage:
+    """A rollout of ``num_steps`` steps ending episodes at ``dones`` (T, N); step t has history entries t, expert
+    actions -t and eps env + 10 t."""
+    num_envs = len(dones[0])
     storage = DistillationStorage(num_steps)
-    dones = [[0, 1, 0], [0, 0, 0], [1, 0, 0], [0, 0, 1]]
     for step in range(num_steps):
         eps = torch.arange(num_envs).float().unsqueeze(1) + 10 * step
         expert = torch.full((num_envs, cfg.action_dim), -float(step))
         storage.add(_inputs(step, num_envs, cfg), eps.expand(-1, 8), expert, torch.tensor(dones[step]))
+    return storage
+
+
+def test_rollout_pairs_are_disjoint_consecutive_steps_of_one_env_and_invalid_across_resets():
+    cfg = LatentPolicyCfg(obs_dim=4, action_dim=3, goal_feature_dim=2, history_length=2, preview_length=1)
+    num_steps, num_envs = 4, 3
+    dones = [[0, 1, 0], [0, 0, 0], [1, 0, 0], [0, 0, 1]]
+    storage = _filled_storage(num_steps, dones, cfg)
     with pytest.raises(RuntimeError, match="already holds 4 steps"):
         storage.add(_inputs(0, num_envs, cfg), torch.zeros(num_envs, 8), torch.zeros(num_envs, 3), torch.zeros(3))
 
     batch = storage.pairs()
-    assert batch.history.shape == (3 * num_envs, 2, cfg.history_length, cfg.obs_dim)
-    assert batch.goals.shape == (3 * num_envs, 2, cfg.num_goal_tokens, cfg.goal_token_dim)
-    # pair row = t * num_envs + env holds steps (t, t + 1) of that env
-    for t in range(num_steps - 1):
+    assert batch.history.shape == (2 * num_envs, 2, cfg.history_length, cfg.obs_dim)
+    assert batch.goals.shape == (2 * num_envs, 2, cfg.num_goal_tokens, cfg.goal_token_dim)
+    # pair row = k * num_envs + env holds steps (2k, 2k + 1) of that env: every step once
+    for k, t in enumerate((0, 2)):
         for env in range(num_envs):
-            row = t * num_envs + env
+            row = k * num_envs + env
             assert batch.history[row, :, 0, 0].tolist() == [t, t + 1]
             assert batch.expert_action[row, :, 0].tolist() == [-t, -(t + 1)]
             assert batch.eps[row, :, 0].tolist() == [env + 10 * t, env + 10 * (t + 1)]
             assert bool(batch.pair_valid[row]) == (dones[t][env] == 0)
 
     generator = torch.Generator().manual_seed(0)
-    parts = list(mini_batches(batch, 2, generator))
-    assert [part.pair_valid.shape[0] for part in parts] == [5, 4]
+    parts = list(mini_batches(batch, 4, generator))
+    assert [part.pair_valid.shape[0] for part in parts] == [2, 2, 1, 1]
     seen = sorted(tuple(row) for part in parts for row in part.eps[:, :, 0].tolist())
     assert seen == sorted(tuple(row) for row in batch.eps[:, :, 0].tolist())
-    with pytest.raises(ValueError, match="9 step pairs cannot fill 10 mini-batches"):
+    with pytest.raises(ValueError, match="6 step pairs cannot fill 10 mini-batches"):
         next(mini_batches(batch, 10, generator))
+
+    # an odd rollout: its last step pairs with the one before, which is then in two pairs
+    odd = _filled_storage(5, [*dones, [0, 0, 0]], cfg).pairs()
+    assert [odd.history[k * num_envs, :, 0, 0].tolist() for k in range(3)] == [[0, 1], [2, 3], [3, 4]]
+    assert odd.pair_valid[2 * num_envs :].tolist() == [not done for done in dones[3]]
     with pytest.raises(ValueError, match="at least 2 steps"):
         DistillationStorage(1)
 

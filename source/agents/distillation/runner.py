@@ -5,8 +5,8 @@ Every iteration collects ``num_steps_per_env`` steps from all envs. At each step
 path (prior + encoder with the privileged goal frames, z drawn with the env's per-episode eps), the expert gives its
 action mean on the ``expert`` observation, and each env executes the expert's action with probability beta (drawn
 per env and per step, as InterMimic's student) and the student's otherwise. Envs whose episode ends get new eps.
-The learner then runs ``num_learning_epochs`` x ``num_mini_batches`` Adam steps of the distillation loss on pairs of
-consecutive steps, and adds the rollout's observations to the policy's normalizer.
+The learner then runs ``num_learning_epochs`` x ``num_mini_batches`` Adam steps of the distillation loss on disjoint
+pairs of consecutive steps (each stored step in one), and adds the rollout's observations to the policy's normalizer.
 
 Logging (rsl_rl's logger: TensorBoard and the console) covers every loss part (``Loss/<part>``), beta
 (``Distillation/expert_share``) and the share of actions the expert actually executed, episode rewards and lengths,

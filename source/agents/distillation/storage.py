@@ -1,7 +1,8 @@
-"""One DAgger rollout: what the learner needs from every step, turned into pairs of consecutive steps.
+"""One DAgger rollout: what the learner needs from every step, turned into disjoint pairs of consecutive steps.
 
-Every step (t, t + 1) of the same env forms a pair, so each transition of the rollout is seen by the temporal
-consistency term and every step but an env's first and last appears in two pairs.
+The steps of each env are paired (0, 1), (2, 3), ..., so the learner runs the policy once per stored step and pass;
+with an odd number of steps the last pair is (T - 2, T - 1), and step T - 2 is in two pairs. The temporal consistency
+term sees the transitions within the pairs: about half of the rollout's.
 """
 
 from __future__ import annotations
@@ -44,20 +45,27 @@ class DistillationStorage:
         return torch.stack([step[name] for step in self.steps])
 
     def pairs(self) -> DistillationBatch:
-        """All B = (T - 1) * N pairs of consecutive steps; a pair spanning an episode end is not valid."""
+        """The B = ceil(T / 2) * N disjoint pairs of consecutive steps (see the module docstring): row k * N + env
+        holds steps (t_k, t_k + 1) of that env; a pair spanning an episode end is not valid."""
+        num_steps = len(self.steps)
+        firsts = torch.arange(0, num_steps - 1, 2)
+        if num_steps % 2:
+            firsts = torch.cat([firsts, torch.tensor([num_steps - 2])])
+
         def paired(name: str) -> torch.Tensor:
             values = self.stacked(name)
-            return torch.stack([values[:-1], values[1:]], dim=2).flatten(0, 1)
+            return torch.stack([values[firsts], values[firsts + 1]], dim=2).flatten(0, 1)
 
         fields = {name: paired(name) for name in STEP_FIELDS}
-        return DistillationBatch(**fields, pair_valid=~self.stacked("dones")[:-1].flatten())
+        return DistillationBatch(**fields, pair_valid=~self.stacked("dones")[firsts].flatten())
 
 
 def mini_batches(batch: DistillationBatch, num_mini_batches: int, generator: torch.Generator):
-    """Split the pairs of ``batch`` into ``num_mini_batches`` random, disjoint :class:`DistillationBatch` es."""
+    """Split the pairs of ``batch`` into exactly ``num_mini_batches`` random, disjoint :class:`DistillationBatch` es,
+    whose sizes differ by at most one pair."""
     num_pairs = batch.pair_valid.shape[0]
     if num_pairs < num_mini_batches:
         raise ValueError(f"{num_pairs} step pairs cannot fill {num_mini_batches} mini-batches")
     order = torch.randperm(num_pairs, generator=generator).to(batch.pair_valid.device)
-    for rows in order.chunk(num_mini_batches):
+    for rows in order.tensor_split(num_mini_batches):
         yield DistillationBatch(**{name: getattr(batch, name)[rows] for name in (*STEP_FIELDS, "pair_valid")})
