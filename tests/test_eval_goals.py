@@ -345,8 +345,8 @@ def test_rand_init_episodes_record_how_they_started_and_their_goal_horizon(workd
 
 
 def test_a_sampled_prior_latent_repeats_with_the_seed_and_differs_from_the_mean(workdir):
-    """``sample_latent`` draws one latent per episode from the prior (the paper's inference) from the policy's own
-    seeded generator: the same run twice gives the same motion, and not the motion of the prior mean."""
+    """``sample_latent`` draws one latent per episode from the prior (the paper's inference), its noise from the
+    episode's seed: the same run twice gives the same motion, and not the motion of the prior mean."""
     task = eval_task("Snapshot")
     clip_files = clips_of_objects(workdir / "clips", task.clip_objects(load_env_cfg(task.task_id)))
     episodes = make_episodes(clip_files, workdir / "clips", 1)[:1]
@@ -357,6 +357,28 @@ def test_a_sampled_prior_latent_repeats_with_the_seed_and_differs_from_the_mean(
     )
     np.testing.assert_array_equal(sampled.body_pos, again.body_pos)
     assert sampled.body_pos.shape != mean.body_pos.shape or not np.allclose(sampled.body_pos, mean.body_pos, atol=1e-4)
+
+
+def test_an_episode_draws_its_start_goal_and_latent_from_its_own_seed(workdir):
+    """Which env plays an episode, and when, changes none of its draws: one env playing four RandInit episodes in
+    turn and two envs playing them two at a time give each episode the same start, goal and (sampling the prior)
+    latent noise, so checkpoints evaluated with the same seed face the same episodes. Another seed draws others."""
+    task = eval_task("RandInit")
+    clip_files = clips_of_objects(workdir / "clips", task.clip_objects(load_env_cfg(task.task_id)))
+    episodes = make_episodes(clip_files, workdir / "clips", 2)
+    checkpoint = workdir / "distilled" / "model_0.pt"
+
+    def run(num_envs: int, seed: int) -> list[GoalEpisode]:
+        return run_episodes(task, checkpoint, clip_files, episodes, num_envs, seed=seed, sample_latent=True)
+
+    together, in_turn, other_seed = run(NUM_ENVS, 5), run(1, 5), run(NUM_ENVS, 6)
+    for a, b in zip(together, in_turn, strict=True):
+        assert (a.clip, a.repeat, a.start, a.goal_horizon) == (b.clip, b.repeat, b.start, b.goal_horizon)
+        np.testing.assert_array_equal(a.goal_body_pos[0], b.goal_body_pos[0])
+        # the first steps from the same start under the same latent noise (a different noise moves the limbs apart)
+        np.testing.assert_allclose(a.body_pos[:5], b.body_pos[:5], atol=1e-4)
+        np.testing.assert_allclose(a.object_pos[:5], b.object_pos[:5], atol=1e-4)
+    assert not any(np.allclose(a.body_pos[0], c.body_pos[0], atol=1e-2) for a, c in zip(together, other_seed))
 
 
 def test_a_chain_canonicalizes_the_clip_onto_the_humanoid_when_its_next_goal_starts(workdir):

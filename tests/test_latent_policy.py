@@ -104,6 +104,19 @@ def test_eps_is_seeded_and_not_part_of_the_checkpoint():
     LatentPolicy(small_cfg(), num_envs=2).load_state_dict(first.state_dict())  # any env count loads it
 
 
+def test_latent_noise_drawn_from_seeds_depends_on_each_envs_seed_alone():
+    cfg = small_cfg()
+    policy = LatentPolicy(cfg, num_envs=3)
+    before = policy.eps.clone()
+    policy.reset([2, 0], seeds=[11, 7])
+    expected = [torch.randn(cfg.latent_dim, generator=torch.Generator().manual_seed(seed)) for seed in (7, 11)]
+    torch.testing.assert_close(policy.eps[0], expected[0])
+    torch.testing.assert_close(policy.eps[2], expected[1])
+    torch.testing.assert_close(policy.eps[1], before[1])
+    with pytest.raises(ValueError, match="1 seeds for the latent noise of 2 envs"):
+        policy.reset([0, 1], seeds=[3])
+
+
 def test_inference_uses_the_prior_only(policy):
     inputs = make_inputs(policy.cfg)
     encoder_calls = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from interprior.data import BUNDLED_DATASETS
 from interprior.data.clip import load_clip
 
@@ -25,6 +27,23 @@ class Episode:
     """The clip's name: its path relative to the clip set, without ``.npz``."""
     repeat: int
     """Which repetition of the clip this is; repetition 0 starts exactly on the reference."""
+
+
+START_DRAWS, GOAL_DRAWS, LATENT_NOISE = range(3)
+"""The kinds of an evaluation episode's random draws (:func:`episode_seed`): its start (the repetition perturbation and
+a random start's moves), its goals (each goal's horizon, family and mask) and the policy's latent noise."""
+
+
+def episode_seed(env_seed: int | None, episode: int, *draw: int) -> int:
+    """The seed of one kind of random draw of evaluation episode ``episode`` (its :attr:`Episode.index`; -1 for an
+    idle environment) in an environment seeded with ``env_seed``.
+
+    ``draw`` names the kind (a stream number, then any indices, e.g. which goal of a chain). The seed depends on
+    nothing else, in particular not on which environment plays the episode or when: so every checkpoint evaluated
+    with the same seed gets the same starts, goals and latent noise in the same episode, and comparisons are paired.
+    """
+    entropy = [(env_seed or 0) & 0xFFFFFFFFFFFFFFFF, episode + 1, *draw]
+    return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0])
 
 
 def clip_set_root(clips: str, embodiment: str = "smpl") -> Path:

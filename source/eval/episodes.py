@@ -1,8 +1,10 @@
 """Running a checkpoint on a fixed, seeded list of evaluation episodes.
 
-The policy (:mod:`.policies`) acts with its mean, or with a prior latent drawn from its own seeded generator, in a
-freshly opened environment seeded with ``seed``, so a checkpoint gives the same numbers every time it is evaluated
-with the same clips, seed and environment count, alone or next to other checkpoints.
+The policy (:mod:`.policies`) acts with its mean, or with a prior latent, in a freshly opened environment seeded with
+``seed``. Every random draw of an episode (its start, its goals, the latent noise) comes from the episode's own seed
+(:func:`.clip_set.episode_seed`), so a checkpoint gives the same numbers every time it is evaluated with the same
+clips and seed, alone or next to other checkpoints, and checkpoints evaluated with the same seed face the same
+episodes: their comparison is paired.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import torch
 from interprior.tasks.env_factory import load_env_cfg, open_env
 
 from .baseline import use_goal_only_reference
-from .clip_set import Episode
+from .clip_set import LATENT_NOISE, Episode
 from .goal_metrics import GoalEpisode
 from .metrics import TrackedEpisode
 from .policies import make_policy, policy_kind
@@ -64,10 +66,15 @@ def run_episodes(
         use_goal_only_reference(env_cfg)
     num_envs = num_envs or min(len(episodes), DEFAULT_MAX_ENVS)
     with open_env(task.task_id, num_envs, device, seed, env_cfg=env_cfg) as env:
-        vec_env, policy = make_policy(kind, env, checkpoint, task.task_id, device)
         schedule = env.command_manager.get_term(task.command_name)
+
+        def noise_seeds(env_ids: list[int]) -> list[int]:
+            return schedule.episode_seeds(env_ids, LATENT_NOISE)
+
+        vec_env, policy = make_policy(kind, env, checkpoint, task.task_id, device, noise_seeds)
         schedule.start(episodes)
         observations, _ = vec_env.reset()
+        policy.reset(torch.ones(vec_env.num_envs, dtype=torch.bool, device=vec_env.device))  # every env begins one
         with torch.inference_mode():
             while not schedule.done:
                 observations, _, dones, _ = vec_env.step(policy(observations))

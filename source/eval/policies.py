@@ -3,7 +3,7 @@
 * an rsl_rl PPO checkpoint on Track: its actor's mean action;
 * a distillation checkpoint (Stage 2, or Stage 3 fine-tuned: same format) on a goal task: the InterPrior policy
   decoding its prior mean (:class:`~interprior.agents.distillation.PriorActor`), or, asked to sample, a latent drawn
-  from its prior as the paper's inference does (one seeded noise per episode, so runs repeat);
+  from its prior as the paper's inference does (one noise per episode, from the episode's seed);
 * an rsl_rl PPO checkpoint of the Track expert on a goal task: the MaskedMimic-style baseline, the expert's mean
   action on the goal-only reference input of :mod:`.baseline`.
 
@@ -12,6 +12,7 @@ Every policy is called as ``policy(obs)`` and told ``policy.reset(dones)`` after
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -70,8 +71,17 @@ class ExpertActor:
         """The expert has no memory."""
 
 
-def make_policy(kind: str, env: ManagerBasedRLEnv, checkpoint: Path, task_id: str, device: str):
-    """The wrapped env and the policy of ``checkpoint`` acting as ``kind``.
+def make_policy(
+    kind: str,
+    env: ManagerBasedRLEnv,
+    checkpoint: Path,
+    task_id: str,
+    device: str,
+    noise_seeds: Callable[[list[int]], list[int]] | None = None,
+):
+    """The wrapped env and the policy of ``checkpoint`` acting as ``kind``; a policy sampling its prior draws each
+    episode's latent noise from the seed ``noise_seeds`` gives for the envs whose episodes begin (default: from its
+    own generator).
 
     Returns:
         ``(vec_env, policy)``: an rsl_rl vec env, and a callable with ``reset(dones)``.
@@ -89,5 +99,5 @@ def make_policy(kind: str, env: ManagerBasedRLEnv, checkpoint: Path, task_id: st
     obs = vec_env.get_observations()
     if kind in ("prior", "prior_sample"):
         policy = load_distilled_policy(checkpoint, env.cfg, obs, vec_env.num_actions, device)
-        return vec_env, PriorActor(policy, deterministic=kind == "prior")
+        return vec_env, PriorActor(policy, deterministic=kind == "prior", noise_seeds=noise_seeds)
     return vec_env, ExpertActor(load_expert(checkpoint, obs, vec_env.num_actions, env.cfg, device))

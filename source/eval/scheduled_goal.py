@@ -1,11 +1,12 @@
 """Goal episodes for evaluation: a fixed goal sequence per episode, chain canonicalization, and its recording.
 
 :class:`ScheduledGoal` replaces a goal task's sparse-goal command during evaluation. At each reset it takes the goals
-of the new episode from the reference clip: one snapshot L steps ahead (drawn from the command's seeded generator, as
-in training) or, for a chain (:attr:`ScheduledGoalCfg.goal_spacing`), a goal every ``goal_spacing`` steps until the
-clip ends. Each goal is held until ``window`` after its time, then the next one follows; in a chain the remaining
-goals are first canonicalized (:mod:`.canonicalization`): moved so that the reference pelvis of the moment lands on
-the simulated pelvis with its heading. Contact-only goals stay contact-only (the training command adds a pelvis
+of the new episode from the reference clip: one snapshot L steps ahead or, for a chain
+(:attr:`ScheduledGoalCfg.goal_spacing`), a goal every ``goal_spacing`` steps until the clip ends, each goal's family
+and mask (and a snapshot's L) drawn as in training, from the seed of its episode and goal
+(:func:`~.clip_set.episode_seed`). Each goal is held until ``window`` after its time, then the next one follows; in
+a chain the remaining goals are first canonicalized (:mod:`.canonicalization`): moved so that the reference pelvis of
+the moment lands on the simulated pelvis with its heading. Contact-only goals stay contact-only (the training command adds a pelvis
 target to them).
 
 :class:`ScheduledGoalReference` plays the episode list like :class:`~.scheduled_reference.ScheduledReference` and
@@ -29,7 +30,7 @@ from interprior.tasks.hoi.mdp.random_start import START_KINDS, RandomStart, Rand
 from interprior.tasks.hoi.mdp.sparse_goal import SparseGoal
 
 from .canonicalization import compose, heading_alignment
-from .clip_set import Episode
+from .clip_set import GOAL_DRAWS, Episode
 from .goal_metrics import GoalEpisode
 from .scheduled_reference import ScheduledReference, ScheduledReferenceCfg
 
@@ -136,8 +137,12 @@ class ScheduledGoal(HeldSnapshotGoal):
 
     def _draw(self, env_ids: torch.Tensor):
         """The family and mask of the current goal (:class:`SparseGoal`'s draw, contact-only goals kept as they
-        are), and its time: L steps ahead, or the chain's next goal time."""
-        SparseGoal._draw(self, env_ids)
+        are), and its time: L steps ahead, or the chain's next goal time. Each env draws from the seed of its episode
+        and goal index."""
+        for env_id in env_ids.tolist():
+            seed = self.reference.episode_seeds([env_id], GOAL_DRAWS, int(self.goal_index[env_id]))[0]
+            self._generator.manual_seed(seed)
+            SparseGoal._draw(self, env_ids.new_tensor([env_id]))
         if self.cfg.goal_spacing is not None:
             spacing = self.cfg.goal_spacing * self._env.step_dt
             goal_time = self._start_time[env_ids] + spacing * (self.goal_index[env_ids] + 1).float()
@@ -236,7 +241,7 @@ class ScheduledGoalReferenceCfg(ScheduledReferenceCfg):
 
 class ScheduledRandomStart(ScheduledGoalReference, RandomStart):
     """A :class:`ScheduledGoalReference` whose episodes start from the clip's first frame moved, displaced or fallen
-    as :class:`RandomStart` does (from the env's seeded generator)."""
+    as :class:`RandomStart` does (drawn from each episode's seed)."""
 
     cfg: ScheduledRandomStartCfg
 

@@ -2,11 +2,12 @@
 
 :class:`ScheduledReference` replaces the tracking task's :class:`ReferenceMotion` during evaluation. Each
 environment reset takes the next episode of the list (:meth:`ScheduledReference.start`), puts the humanoid and
-the object on the first frame of its clip (repetitions after the first with the task's reset perturbation, drawn
-from the episode's own seed) and from then on stores, after every step, the simulated body and object positions
+the object on the first frame of its clip (repetitions after the first with the task's reset perturbation) and from
+then on stores, after every step, the simulated body and object positions
 next to the reference positions they were to match: the same comparison the drift terminations make. When the
 episode ends, its record becomes a :class:`~interprior.eval.metrics.TrackedEpisode`; environments with no
-episode left idle on the first clip and are not recorded.
+episode left idle on the first clip and are not recorded. Every random draw of an episode's start comes from the
+episode's own seed (:func:`~interprior.eval.clip_set.episode_seed`), whichever environment plays it and whenever.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from isaaclab.utils import math as math_utils
 from interprior.data.motion_library import MotionFrame
 from interprior.tasks.hoi.mdp import ReferenceMotion, ReferenceMotionCfg
 
-from .clip_set import Episode
+from .clip_set import START_DRAWS, Episode, episode_seed
 from .metrics import TrackedEpisode
 
 if TYPE_CHECKING:
@@ -122,20 +123,23 @@ class ScheduledReference(ReferenceMotion):
             causes = tuple(name for name, values in fired.items() if values[row])
             self.finished.append(self._episode_record(env_id, episode, bool(reached_end[row]), causes, record))
 
-    def _perturb(self, frame: MotionFrame, row: int, episode: Episode) -> None:
-        """Offset row ``row`` of ``frame`` in place by the repetition perturbation, drawn from the episode's seed."""
-        generator = torch.Generator(device=self.device)
-        generator.manual_seed((self._env.cfg.seed or 0) * 1_000_003 + episode.index)
+    def episode_seeds(self, env_ids: Sequence[int], *draw: int) -> list[int]:
+        """Per env of ``env_ids``, the :func:`~interprior.eval.clip_set.episode_seed` of the ``draw`` of the episode
+        it plays (idle environments get the seed of episode -1)."""
+        return [episode_seed(self._env.cfg.seed, int(self.episode_ids[env_id]), *draw) for env_id in env_ids]
+
+    def _perturb(self, frame: MotionFrame) -> None:
+        """Offset ``frame`` (one row) in place by the repetition perturbation, drawn from the reference's generator."""
 
         def noise(scale: float, size: int) -> torch.Tensor:
-            return scale * (2.0 * torch.rand(size, device=self.device, generator=generator) - 1.0)
+            return scale * (2.0 * torch.rand(size, device=self.device, generator=self._generator) - 1.0)
 
         horizontal = torch.tensor([1.0, 1.0, 0.0], device=self.device)
         rotation = math_utils.quat_from_euler_xyz(*noise(self.cfg.repeat_root_rot_noise, 3))
-        frame.root_pos[row] += noise(self.cfg.repeat_root_pos_noise, 3) * horizontal
-        frame.root_quat[row] = math_utils.quat_mul(rotation, frame.root_quat[row])
-        frame.joint_pos[row] += noise(self.cfg.repeat_joint_pos_noise, frame.joint_pos.shape[-1])
-        frame.object_pos[row] += noise(self.cfg.repeat_object_pos_noise, 3) * horizontal
+        frame.root_pos[0] += noise(self.cfg.repeat_root_pos_noise, 3) * horizontal
+        frame.root_quat[0] = math_utils.quat_mul(rotation, frame.root_quat[0])
+        frame.joint_pos[0] += noise(self.cfg.repeat_joint_pos_noise, frame.joint_pos.shape[-1])
+        frame.object_pos[0] += noise(self.cfg.repeat_object_pos_noise, 3) * horizontal
 
     # Command term interface.
 
@@ -150,10 +154,13 @@ class ScheduledReference(ReferenceMotion):
         clip_ids = [episode.clip if episode else 0 for episode in episodes]
         self.clip_ids[env_ids] = torch.tensor(clip_ids, dtype=torch.long, device=self.device)
         start = self.library.frame_at(self.clip_ids[env_ids], torch.zeros(len(env_ids), device=self.device))
-        for row, episode in enumerate(episodes):
+        # one env at a time, each drawing from its episode's seed
+        for row, (episode, seed) in enumerate(zip(episodes, self.episode_seeds(env_ids.tolist(), START_DRAWS))):
+            self._generator.manual_seed(seed)
+            frame = start[row : row + 1]
             if episode is not None and episode.repeat > 0:
-                self._perturb(start, row, episode)
-        self._write_reference_state(env_ids, start)
+                self._perturb(frame)
+            self._write_reference_state(env_ids[row : row + 1], frame)
         self._steps[env_ids] = 0
         self.times[env_ids] = self._env.step_dt
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from tensordict import TensorDict
 
@@ -18,11 +20,19 @@ class PriorActor:
     Args:
         policy: The trained policy, one eps row per env.
         deterministic: Decode the prior mean mu_p instead of a sample mu_p + sigma_p * eps.
+        noise_seeds: Gives, for a list of env ids whose episodes begin, the seed of each one's latent noise; None
+            draws the noise from the policy's generator.
     """
 
-    def __init__(self, policy: LatentPolicy, deterministic: bool = True) -> None:
+    def __init__(
+        self,
+        policy: LatentPolicy,
+        deterministic: bool = True,
+        noise_seeds: Callable[[list[int]], list[int]] | None = None,
+    ) -> None:
         self.policy = policy
         self.deterministic = deterministic
+        self.noise_seeds = noise_seeds
         self.reader = PolicyInputReader(policy.cfg, policy.num_envs, policy.eps.device)
 
     def __call__(self, obs: TensorDict) -> torch.Tensor:
@@ -41,4 +51,4 @@ class PriorActor:
         """After a step: ``dones`` (N,) marks the envs whose episode ended with it."""
         self.reader.step(dones)
         if ended := dones.nonzero().flatten().tolist():
-            self.policy.reset(ended)
+            self.policy.reset(ended, seeds=None if self.noise_seeds is None else self.noise_seeds(ended))

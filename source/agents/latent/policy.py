@@ -103,10 +103,17 @@ class LatentPolicy(nn.Module):
         """Rows of the per-episode noise buffer."""
         return self.eps.shape[0]
 
-    def reset(self, env_ids: Sequence[int] | torch.Tensor | None = None) -> None:
-        """Redraw the latent noise eps ~ N(0, I) of ``env_ids`` (all envs if None); others keep theirs."""
+    def reset(self, env_ids: Sequence[int] | torch.Tensor | None = None, seeds: Sequence[int] | None = None) -> None:
+        """Redraw the latent noise eps ~ N(0, I) of ``env_ids`` (all envs if None); others keep theirs. Drawn from the
+        policy's generator, or with ``seeds`` (one per env of ``env_ids``) each env's from a generator of its seed."""
         rows = torch.arange(self.num_envs) if env_ids is None else torch.as_tensor(env_ids, dtype=torch.long).cpu()
-        noise = torch.randn(len(rows), self.cfg.latent_dim, generator=self.generator)
+        if seeds is None:
+            noise = torch.randn(len(rows), self.cfg.latent_dim, generator=self.generator)
+        else:
+            if len(seeds) != len(rows):
+                raise ValueError(f"{len(seeds)} seeds for the latent noise of {len(rows)} envs")
+            generators = [torch.Generator().manual_seed(seed) for seed in seeds]
+            noise = torch.stack([torch.randn(self.cfg.latent_dim, generator=generator) for generator in generators])
         self.eps[rows.to(self.eps.device)] = noise.to(self.eps.device)
 
     def update_normalization(self, history: torch.Tensor, history_valid: torch.Tensor) -> None:
