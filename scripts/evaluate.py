@@ -140,7 +140,14 @@ def evaluate_task(args, task, checkpoints: list[Path], labels: list[str], root: 
     from interprior.eval.episodes import run_episodes
     from interprior.eval.plots import plot_success
     from interprior.eval.policies import POLICY_KINDS, policy_kind
-    from interprior.eval.report import CheckpointResult, clip_table, group_table, summary_table, write_report
+    from interprior.eval.report import (
+        CheckpointResult,
+        clip_table,
+        group_table,
+        paired_table,
+        summary_table,
+        write_report,
+    )
     from interprior.eval.thresholds import THRESHOLDS
     from interprior.tasks.env_factory import load_env_cfg
 
@@ -160,6 +167,8 @@ def evaluate_task(args, task, checkpoints: list[Path], labels: list[str], root: 
         for grouping in args.by:
             print(f"\n{group_table(results[-1], grouping)}")
     print(f"\n{summary_table(task.name, results)}\n")
+    if len(results) > 1:
+        print(f"{paired_table(task.name, results)}\n")
 
     stem = f"{'compare' if len(results) > 1 else 'eval'}_{task.name}_{clip_set}"
     settings = {

@@ -28,7 +28,8 @@ from interprior.eval.clip_set import Episode, clips_of_objects, make_episodes
 from interprior.eval.episodes import run_episodes
 from interprior.eval.metrics import TrackedEpisode, position_error, score_tracking, summarize
 from interprior.eval.plots import plot_learning_curves, plot_success
-from interprior.eval.report import CheckpointResult, write_atomically, write_report
+from interprior.eval.paired import paired_difference
+from interprior.eval.report import CheckpointResult, paired_table, write_atomically, write_report
 from interprior.eval.scheduled_reference import ScheduledReferenceCfg
 from interprior.eval.tasks import EVAL_TASKS, TRACK, eval_task
 from interprior.eval.thresholds import THRESHOLDS
@@ -153,6 +154,41 @@ def test_the_clip_clustered_standard_error_counts_the_spread_between_clips(tmp_p
     rows = {row["clip"]: row for row in csv.DictReader(csv_path.open())}
     assert float(rows["ALL"]["episode_success_clip_se"]) == 0.0
     assert math.isnan(float(rows["always"]["episode_success_clip_se"]))
+
+
+def test_paired_differences_compare_the_same_episodes_of_two_checkpoints(tmp_path):
+    base = score_tracking(_episode(repeat=0))
+
+    def scores(successes: str, errors: list[float]) -> list:
+        """Episodes of clips a and b, two repetitions each: success flags ("1"/"0") and E_h."""
+        keys = [("a", 0), ("a", 1), ("b", 0), ("b", 1)]
+        return [
+            replace(base, clip=clip, repeat=repeat, success=flag == "1", body_error=error)
+            for (clip, repeat), flag, error in zip(keys, successes, errors)
+        ]
+
+    first = scores("0100", [0.5, 0.4, 0.6, math.nan])
+    second = scores("1101", [0.4, 0.2, 0.6, 0.3])
+    difference = paired_difference(second, first)
+    assert (difference.episodes, difference.only_this, difference.only_reference) == (4, 2, 0)
+    assert difference.success == pytest.approx(50.0)  # 3 of 4 against 1 of 4 episodes
+    assert difference.success_se == pytest.approx(100.0 * np.std([1, 0, 0, 1], ddof=1) / 2)
+    assert difference.success_clip_se == pytest.approx(0.0)  # each clip gains one success in two
+    assert difference.body_error == pytest.approx(-0.1)  # -0.1, -0.2, 0: the NaN episode is left out
+    assert difference.body_error_se == pytest.approx(np.std([-0.1, -0.2, 0.0], ddof=1) / math.sqrt(3))
+    reordered = paired_difference(second[::-1] + [replace(base, clip="c")], first)  # matched by clip and repetition
+    assert reordered.episodes == 4 and reordered.success == difference.success
+    with pytest.raises(ValueError, match="share no episode"):
+        paired_difference([replace(base, clip="c")], first)
+
+    results = [CheckpointResult("student", Path("s.pt"), first), CheckpointResult("tuned", Path("t.pt"), second)]
+    table = paired_table("Snapshot", results).splitlines()
+    assert table[0].split()[:4] == ["Snapshot", "vs", "student", "episodes"]
+    assert table[2].split() == ["tuned", "4", "+50.0", "28.9", "0.0", "2", "0", "-0.1000", "0.0577"]
+    _, json_path = write_report(tmp_path, "compare", TRACK.task_id, {}, {}, results)
+    entries = json.loads(json_path.read_text())["checkpoints"]
+    assert entries[0]["paired_with_first"] is None
+    assert entries[1]["paired_with_first"]["success"] == pytest.approx(50.0)
 
 
 # The Track evaluation's configuration, reports and plots.

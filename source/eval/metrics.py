@@ -173,17 +173,17 @@ def keep_best(scores: Sequence[EpisodeScore]) -> list[EpisodeScore]:
     return list(best.values())
 
 
-def clip_clustered_se(clips: Sequence[str], successes: Sequence[bool]) -> float:
-    """Cluster-robust standard error of the success rate of episodes (a fraction) whose clusters are their ``clips``:
-    sqrt(C / (C - 1) sum_c (s_c - p n_c)^2) / n, C clips, n episodes, s_c of a clip's n_c successful, p the rate. NaN
-    for fewer than two clips."""
+def clip_clustered_se(clips: Sequence[str], values: Sequence[float]) -> float:
+    """Cluster-robust standard error of the mean of per-episode ``values`` whose clusters are their ``clips``:
+    sqrt(C / (C - 1) sum_c (s_c - p n_c)^2) / n, C clips, n episodes, s_c the sum of a clip's n_c values, p the mean.
+    For success flags it is the standard error of the success rate (a fraction). NaN for fewer than two clips."""
     names, cluster = np.unique(np.asarray(clips), return_inverse=True)
     if len(names) < 2:
         return math.nan
-    successes = np.asarray(successes, dtype=np.float64)
-    rate = successes.mean()
-    residuals = np.bincount(cluster, weights=successes - rate)  # s_c - p n_c per clip
-    return float(math.sqrt(len(names) / (len(names) - 1) * np.sum(residuals**2)) / len(successes))
+    values = np.asarray(values, dtype=np.float64)
+    mean = values.mean()
+    residuals = np.bincount(cluster, weights=values - mean)  # s_c - p n_c per clip
+    return float(math.sqrt(len(names) / (len(names) - 1) * np.sum(residuals**2)) / len(values))
 
 
 def summarize(scores: Sequence[EpisodeScore]) -> Summary:

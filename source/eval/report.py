@@ -1,10 +1,11 @@
 """Evaluation results as text tables, CSV and JSON.
 
 One :class:`CheckpointResult` per evaluated checkpoint. The summary table puts checkpoints in rows and the task's
-metrics in columns (the layout of the paper's ablation table); the CSV has one row per checkpoint and clip (its
-kept episode) plus an ``ALL`` row per checkpoint; the JSON also holds every episode, the settings and the
-thresholds. A group table splits a checkpoint's episodes by how they started or by the time to their first goal
-(:data:`GROUPINGS`). Files are replaced atomically, so a failed write leaves the previous file intact.
+metrics in columns (the layout of the paper's ablation table); with several checkpoints the paired table compares
+each with the first, episode by episode (:mod:`.paired`); the CSV has one row per checkpoint and clip (its kept
+episode) plus an ``ALL`` row per checkpoint; the JSON also holds every episode, the paired differences, the settings
+and the thresholds. A group table splits a checkpoint's episodes by how they started or by the time to their first
+goal (:data:`GROUPINGS`). Files are replaced atomically, so a failed write leaves the previous file intact.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from interprior.tasks.hoi.mdp.random_start import START_KINDS
 
 from .metrics import EpisodeScore, Summary, keep_best, summarize
+from .paired import PairedDifference, paired_difference
 
 SUMMARY_ROW = "ALL"
 """The ``clip`` of a checkpoint's summary row in the CSV."""
@@ -153,6 +155,34 @@ def group_table(result: CheckpointResult, by: str) -> str:
     return format_table(headers, rows)
 
 
+PAIRED_COLUMNS = (
+    ("d SR/ep %", "success", "+.1f"),
+    ("SE %", "success_se", ".1f"),
+    ("SE/clip %", "success_clip_se", ".1f"),
+    ("only this", "only_this", "d"),
+    ("only first", "only_reference", "d"),
+    ("d E_h m", "body_error", "+.4f"),
+    ("SE m", "body_error_se", ".4f"),
+)
+"""Columns of the paired table: header, :class:`PairedDifference` field, format."""
+
+
+def paired_differences(results: list[CheckpointResult]) -> list[PairedDifference]:
+    """Each checkpoint after the first minus the first, episode by episode."""
+    return [paired_difference(result.scores, results[0].scores) for result in results[1:]]
+
+
+def paired_table(task_name: str, results: list[CheckpointResult]) -> str:
+    """One row per checkpoint after the first: its outcomes minus the first's over the episodes both played."""
+    headers = [f"{task_name} vs {results[0].label}", "episodes", *(header for header, _, _ in PAIRED_COLUMNS)]
+    rows = [
+        [result.label, str(difference.episodes)]
+        + [format(getattr(difference, field), spec) for _, field, spec in PAIRED_COLUMNS]
+        for result, difference in zip(results[1:], paired_differences(results))
+    ]
+    return format_table(headers, rows)
+
+
 def csv_text(results: list[CheckpointResult]) -> str:
     """The CSV: per checkpoint one row per clip, then its :data:`SUMMARY_ROW`."""
     buffer = io.StringIO()
@@ -173,7 +203,8 @@ def _csv_metrics(summary: Summary, shown: tuple[tuple[str, str, str], ...]) -> l
 
 
 def json_document(task_id: str, settings: dict, thresholds: dict, results: list[CheckpointResult]) -> dict:
-    """Everything: the settings, the thresholds, and per checkpoint its summary, kept episode per clip, all episodes."""
+    """Everything: the settings, the thresholds, and per checkpoint its summary, kept episode per clip, all episodes and
+    (after the first) its paired difference from the first."""
 
     def finite_or_none(record: dict) -> dict:
         return {
@@ -181,6 +212,7 @@ def json_document(task_id: str, settings: dict, thresholds: dict, results: list[
             for key, value in record.items()
         }
 
+    paired = [None, *(finite_or_none(asdict(difference)) for difference in paired_differences(results))]
     return {
         "task": task_id,
         "settings": settings,
@@ -191,13 +223,14 @@ def json_document(task_id: str, settings: dict, thresholds: dict, results: list[
                 "path": str(result.checkpoint),
                 "policy": result.policy,
                 "summary": finite_or_none(asdict(result.summary)),
+                "paired_with_first": difference,
                 "clips": [
                     {"episodes": counts[score.clip], **finite_or_none(asdict(score))}
                     for score in keep_best(result.scores)
                 ],
                 "episodes": [finite_or_none(asdict(score)) for score in result.scores],
             }
-            for result in results
+            for result, difference in zip(results, paired)
             for counts in [Counter(score.clip for score in result.scores)]
         ],
     }
