@@ -6,8 +6,8 @@ of the new episode from the reference clip: one snapshot L steps ahead or, for a
 and mask (and a snapshot's L) drawn as in training, from the seed of its episode and goal
 (:func:`~.clip_set.episode_seed`). Each goal is held until ``window`` after its time, then the next one follows; in
 a chain the remaining goals are first canonicalized (:mod:`.canonicalization`): moved so that the reference pelvis of
-the moment lands on the simulated pelvis with its heading. Contact-only goals stay contact-only (the training command adds a pelvis
-target to them).
+the moment lands on the simulated pelvis with its heading. Contact-only goals stay contact-only (the training command
+adds a pelvis target to them).
 
 :class:`ScheduledGoalReference` plays the episode list like :class:`~.scheduled_reference.ScheduledReference` and
 records, after every step, what :mod:`.goal_metrics` scores; :class:`ScheduledRandomStart` does so from the

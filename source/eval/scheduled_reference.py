@@ -3,11 +3,11 @@
 :class:`ScheduledReference` replaces the tracking task's :class:`ReferenceMotion` during evaluation. Each
 environment reset takes the next episode of the list (:meth:`ScheduledReference.start`), puts the humanoid and
 the object on the first frame of its clip (repetitions after the first with the task's reset perturbation) and from
-then on stores, after every step, the simulated body and object positions
-next to the reference positions they were to match: the same comparison the drift terminations make. When the
-episode ends, its record becomes a :class:`~interprior.eval.metrics.TrackedEpisode`; environments with no
-episode left idle on the first clip and are not recorded. Every random draw of an episode's start comes from the
-episode's own seed (:func:`~interprior.eval.clip_set.episode_seed`), whichever environment plays it and whenever.
+then on stores, after every step, the simulated body and object positions next to the reference positions they were
+to match: the same comparison the drift terminations make. When the episode ends, its record becomes a
+:class:`~interprior.eval.metrics.TrackedEpisode`; environments with no episode left idle on the first clip and are
+not recorded. Every random draw of an episode's start comes from the episode's own seed
+(:func:`~interprior.eval.clip_set.episode_seed`), whichever environment plays it and whenever.
 """
 
 from __future__ import annotations
