@@ -16,7 +16,7 @@ from rsl_rl.models import MLPModel
 from tensordict import TensorDict
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from interprior.agents.checkpoints import CheckpointError, checkpoints_in
+from interprior.agents.checkpoints import OPTIMIZER_KEY, CheckpointError, checkpoints_in
 from interprior.agents.distillation import DistillationAlgorithmCfg, PolicyInputReader, expert_share, load_expert
 from interprior.agents.distillation.inputs import PolicyInputs
 from interprior.agents.distillation.runner import EXPERT_ACTIONS_KEY, EXPERT_SHARE_KEY
@@ -256,6 +256,38 @@ def test_resume_continues_the_iteration_count_the_schedule_and_the_optimizer(wor
     # 2 epochs x 2 mini-batches per iteration; the resumed Adam kept counting from the first run's state
     assert _adam_steps(first_run / "model_1.pt") == 8
     assert _adam_steps(resumed_run / "model_3.pt") == 16
+
+
+def test_a_released_half_precision_checkpoint_resumes_with_a_fresh_optimizer(workdir):
+    trained = checkpoints_in(run_dirs(workdir, EXPERIMENT)[0])[-1]
+    released = workdir / "released" / "student.pt"
+    result = run_script("release.py", "--checkpoint", str(trained), "--out", str(released), "--half", cwd=workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"released {trained} (iteration 1) as {released}" in result.stdout
+    saved, original = (torch.load(path, weights_only=False) for path in (released, trained))
+    assert OPTIMIZER_KEY not in saved and saved["iter"] == 1 and saved["policy_cfg"] == original["policy_cfg"]
+    weights, statistics = saved["policy_state_dict"], original["policy_state_dict"]
+    matrices = [name for name, tensor in statistics.items() if tensor.dim() == 2 and min(tensor.shape) > 1]
+    assert matrices and all(weights[name].dtype == torch.float16 for name in matrices)
+    assert all(torch.allclose(weights[name].float(), statistics[name], rtol=1e-3, atol=1e-4) for name in matrices)
+    # the observation normalizer's statistics (rows of shape (1, D)) and its sample count keep their precision
+    kept = [name for name in statistics if name.startswith("obs_normalizer.")]
+    assert kept and all(torch.equal(weights[name], statistics[name]) for name in kept)
+    assert released.stat().st_size < 0.25 * trained.stat().st_size
+
+    resumed_dir = workdir / "from_released"
+    result = run_script(
+        "train.py", "--task", TASK, "--expert", "expert", "--max-iterations", "1", "--checkpoint", str(released),
+        "--log-dir", str(resumed_dir), *SMALL_RUN, cwd=workdir,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"resuming from {released} at iteration 2" in result.stdout
+    (checkpoint,) = checkpoints_in(resumed_dir)
+    assert checkpoint.name == "model_2.pt"
+    assert _scalars(resumed_dir, EXPERT_SHARE_KEY) == {2: 0.0}  # the schedule went on from the released iteration
+    assert _adam_steps(checkpoint) == 4  # a fresh Adam: one iteration of 2 epochs x 2 mini-batches
+    parameters = torch.load(checkpoint, weights_only=False)["policy_state_dict"]
+    assert all(parameters[name].dtype == torch.float32 for name in matrices)  # training went on in float32
 
 
 def test_play_acts_with_the_distilled_policy(workdir):

@@ -141,13 +141,17 @@ def test_a_released_checkpoint_plays_and_resumes_with_a_fresh_optimizer(workdir)
     assert _adam_steps(checkpoint) == pytest.approx(_adam_steps(trained) / 2)
 
 
-def test_releasing_refuses_to_overwrite_its_checkpoint_or_read_a_missing_one(workdir, tmp_path):
+def test_releasing_refuses_to_overwrite_its_checkpoint_or_read_a_missing_or_foreign_one(workdir, tmp_path):
     trained = checkpoints_in(run_dirs(workdir, EXPERIMENT)[0])[-1]
     with pytest.raises(CheckpointError, match="write it to another file"):
         release_checkpoint(trained, trained)
     missing = tmp_path / "model_3.pt"
     error = error_line(run_script("release.py", "--checkpoint", str(missing), "--out", str(tmp_path / "out.pt"), cwd=tmp_path))
     assert error == f"release.py: error: checkpoint {missing} does not exist"
+    foreign = tmp_path / "weights.pt"
+    torch.save({"actor_state_dict": {}}, foreign)
+    error = error_line(run_script("release.py", "--checkpoint", str(foreign), "--out", str(tmp_path / "out.pt"), cwd=tmp_path))
+    assert error == f"release.py: error: checkpoint {foreign} is not a training checkpoint (no iter)"
     assert not (tmp_path / "out.pt").exists()
 
 

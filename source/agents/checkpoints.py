@@ -22,13 +22,17 @@ MODEL_KEYS = ("actor_state_dict", "critic_state_dict")
 """Entries every rsl_rl PPO checkpoint holds."""
 
 OPTIMIZER_KEY = "optimizer_state_dict"
-"""The optimizer state of a PPO checkpoint: written by training, absent from a released one (:func:`release_checkpoint`)."""
+"""The optimizer state of a checkpoint: written by training, absent from a released one (:func:`release_checkpoint`)."""
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 """The released checkpoints shipped with the package."""
 
 PRETRAINED_TRACK_EXPERT = PRETRAINED_DIR / "track_expert.pt"
 """The Stage 1 expert of ``InterPrior-Track-v0`` trained on the bundled clips (README's "The shipped expert")."""
+
+PRETRAINED_GOALS_STUDENT = PRETRAINED_DIR / "goals_student.pt"
+"""The Stage 2 policy distilled from :data:`PRETRAINED_TRACK_EXPERT` on ``InterPrior-Goals-v0`` (README's "The shipped
+student"), released with float16 weights."""
 
 
 class CheckpointError(ValueError):
@@ -98,19 +102,36 @@ def read_checkpoint(path: Path, keys: tuple[str, ...] = MODEL_KEYS, kind: str = 
     return checkpoint
 
 
-def release_checkpoint(path: Path, out: Path) -> dict:
-    """Write the PPO checkpoint ``path`` to ``out`` without its optimizer state: the models, iteration and infos that
-    playing, evaluating and distilling need, in a third of the size. Resuming from it starts a fresh optimizer.
+def half_precision_matrices(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``state_dict`` with its floating-point matrices (two or more dimensions, none of size 1: the weights, nearly
+    all of a model's bytes) in float16; vectors and rows, such as biases and an observation normalizer's mean and
+    variance (shape (1, D)), and integer tensors keep their dtype. Loading casts the matrices back to the model's."""
+    return {
+        name: tensor.half() if tensor.is_floating_point() and tensor.dim() >= 2 and min(tensor.shape) > 1 else tensor
+        for name, tensor in state_dict.items()
+    }
+
+
+def release_checkpoint(path: Path, out: Path, half: bool = False) -> dict:
+    """Write the checkpoint ``path`` of any stage (rsl_rl PPO, distillation, fine-tuning) to ``out`` without its
+    optimizer state: the models, iteration, infos and configs that playing, evaluating, distilling and fine-tuning
+    need, in a third of the size. Resuming from it starts a fresh optimizer. ``half`` also stores the models' matrices
+    in float16 (:func:`half_precision_matrices`), halving the file again.
 
     Returns:
         The written dict.
 
     Raises:
-        CheckpointError: ``path`` is not an rsl_rl PPO checkpoint, or ``out`` is ``path`` itself.
+        CheckpointError: ``path`` is not a training checkpoint (no iteration), or ``out`` is ``path`` itself.
     """
     if Path(out).resolve() == Path(path).resolve():
         raise CheckpointError(f"release {path}: write it to another file than the checkpoint itself")
-    released = {key: value for key, value in read_checkpoint(path).items() if key != OPTIMIZER_KEY}
+    saved = read_checkpoint(path, keys=("iter",), kind="a training")
+    released = {key: value for key, value in saved.items() if key != OPTIMIZER_KEY}
+    if half:
+        for key, value in released.items():
+            if key.endswith("_state_dict"):
+                released[key] = half_precision_matrices(value)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     torch.save(released, out)
     return released

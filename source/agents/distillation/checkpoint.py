@@ -1,6 +1,6 @@
 """Checkpoints of the distillation runner: ``model_<iteration>.pt`` in the run directory, as rsl_rl's runner names
-them, holding the policy (with its observation normalizer) and its config, the Adam state and the last completed
-iteration; and loading one as a deterministic inference policy."""
+them, holding the policy (with its observation normalizer) and its config, the last completed iteration and, unless
+released (``scripts/release.py``), the Adam state; and loading one as a deterministic inference policy."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from interprior.agents.latent import LatentPolicy, LatentPolicyCfg
 
 from .inputs import fit_policy_to_env
 
-CHECKPOINT_KEYS = ("policy_state_dict", "policy_cfg", "optimizer_state_dict", "iter")
-"""Entries every distillation checkpoint holds."""
+CHECKPOINT_KEYS = ("policy_state_dict", "policy_cfg", "iter")
+"""Entries every distillation checkpoint holds, released or not (a training one also holds the optimizer state)."""
 
 
 def read_distillation_checkpoint(path: Path) -> dict:

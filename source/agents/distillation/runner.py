@@ -28,6 +28,7 @@ from torch import nn
 
 from isaaclab.envs import ManagerBasedRLEnv
 
+from interprior.agents.checkpoints import OPTIMIZER_KEY
 from interprior.agents.finite import FiniteVecEnvWrapper
 from interprior.agents.latent import LatentPolicy, LatentStatistics, distillation_loss
 from interprior.agents.progress import ProgressLogger
@@ -182,7 +183,7 @@ class DistillationRunner:
         """Write the policy (with normalizer and config), the Adam state and the current iteration to ``path``."""
         checkpoint = {
             "policy_state_dict": self.policy.state_dict(),
-            "optimizer_state_dict": self.optimizer.state_dict(),
+            OPTIMIZER_KEY: self.optimizer.state_dict(),
             "iter": self.current_learning_iteration,
             "policy_cfg": self.cfg.policy.to_dict(),
         }
@@ -190,7 +191,8 @@ class DistillationRunner:
         self.logger.save_model(path, self.current_learning_iteration)
 
     def load(self, path: str | Path) -> None:
-        """Restore policy, normalizer and Adam state from ``path``; learning continues after its iteration.
+        """Restore policy, normalizer and Adam state from ``path``; learning continues after its iteration. A released
+        checkpoint (no optimizer state) leaves Adam fresh.
 
         Raises:
             CheckpointError: The file is unreadable, not a distillation checkpoint, or of other policy sizes.
@@ -198,7 +200,8 @@ class DistillationRunner:
         checkpoint = read_distillation_checkpoint(Path(path))
         check_policy_fits(Path(path), checkpoint, self.policy)
         self.policy.load_state_dict(checkpoint["policy_state_dict"])
-        self.optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
+        if OPTIMIZER_KEY in checkpoint:
+            self.optimizer.load_state_dict(checkpoint[OPTIMIZER_KEY])
         # a checkpoint is saved after its iteration finished, so learning continues with the next one
         self.current_learning_iteration = checkpoint["iter"] + 1
 

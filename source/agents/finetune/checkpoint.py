@@ -1,6 +1,6 @@
-"""Checkpoints of the fine-tuning runner: a distillation checkpoint (policy with normalizer and config, Adam state,
-iteration), so that every loader of distilled policies takes it unchanged, plus the critic, the action standard
-deviation and the adapted step size for resuming."""
+"""Checkpoints of the fine-tuning runner: a distillation checkpoint (policy with normalizer and config, iteration,
+Adam state unless released), so that every loader of distilled policies takes it unchanged, plus the critic, the
+action standard deviation and the adapted step size for resuming."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ from isaaclab.envs import ManagerBasedRLEnv
 from rsl_rl.modules.distribution import GaussianDistribution
 from rsl_rl.storage import RolloutStorage
 
-from interprior.agents.checkpoints import CheckpointError, resolve_checkpoint
+from interprior.agents.checkpoints import OPTIMIZER_KEY, CheckpointError, resolve_checkpoint
 from interprior.agents.curriculum_state import curriculum_state, load_curriculum_state
 from interprior.agents.distillation.checkpoint import check_policy_fits
 from interprior.agents.distillation.expert import load_expert
@@ -389,7 +389,7 @@ class FinetuneRunner:
         checkpoint = {
             "policy_state_dict": self.policy.state_dict(),
             "policy_cfg": self.policy.cfg.to_dict(),
-            "optimizer_state_dict": self.optimizer.state_dict(),
+            OPTIMIZER_KEY: self.optimizer.state_dict(),
             "iter": self.current_learning_iteration,
             "critic_state_dict": self.critic.state_dict(),
             "action_std_state_dict": self.action_distribution.state_dict(),
@@ -412,7 +412,8 @@ class FinetuneRunner:
         self.critic.load_state_dict(checkpoint["critic_state_dict"])
         self.action_distribution.load_state_dict(checkpoint["action_std_state_dict"])
         try:
-            self.optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
+            if OPTIMIZER_KEY in checkpoint:  # a released checkpoint leaves Adam fresh
+                self.optimizer.load_state_dict(checkpoint[OPTIMIZER_KEY])
         except ValueError as error:  # torch's message for a different parameter grouping
             raise CheckpointError(
                 f"{path}: its optimizer state does not fit this runner's (policy and critic step apart since the"
