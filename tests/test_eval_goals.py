@@ -114,6 +114,23 @@ def test_each_family_misses_its_goal_by_its_own_test():
     assert short.goals_reached == 0.0 and math.isnan(short.body_error)
 
 
+def test_an_episode_reports_how_near_it_came_to_its_snapshot_goals_within_their_windows():
+    closing_in = np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.05])
+    # the +-6-step window of a goal at step 2 ends at step 8 (0.2 m): missed; at step 5 it holds step 9: reached
+    early, late = (score_goals(_goal_episode(goal_at=at, goal_distance=closing_in)) for at in (2, 5))
+    assert (early.goal_distance, early.goals_reached) == (pytest.approx(0.2), 0.0)
+    assert (late.goal_distance, late.goals_reached) == (pytest.approx(0.05), 1.0)
+    # a chain averages its goals' closest distances; contact and trajectory goals give none
+    chain = _goal_episode(
+        20, goal_count=2, goal_index=np.repeat([0, 1], 10), time_to_goal=np.tile(np.arange(5, -5, -1), 2) / 30.0,
+        goal_distance=np.concatenate([np.full(10, 0.3), closing_in]),
+    )
+    assert score_goals(chain).goal_distance == pytest.approx((0.3 + 0.05) / 2)
+    assert math.isnan(score_goals(_goal_episode(family="contact")).goal_distance)
+    assert math.isnan(score_goals(_goal_episode(family="trajectory")).goal_distance)
+    assert math.isnan(score_goals(_goal_episode(steps=3, goal_at=9)).goal_distance), "ended before the window"
+
+
 def test_a_chain_reports_the_share_of_goals_reached_and_errors_at_the_goal_times():
     steps = 30
     goal_index = np.repeat([0, 1, 2], 10)

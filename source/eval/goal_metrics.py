@@ -19,6 +19,8 @@ of the embodiment's standing height, torso upright above ``upright``) and failur
 ``fall_height``).
 E_h, pelvis error and E_o are the key-body, pelvis and object position errors (m) to the goal frame at the goal's
 time (the step closest to it), averaged over the goals whose window the episode lived to see (NaN if none).
+The closest goal distance is the smallest masked L1 distance within each snapshot goal's window, averaged the same
+way over the goals that give pose components: how near an episode came to passing xi.
 """
 
 from __future__ import annotations
@@ -97,6 +99,19 @@ def goals_reached(episode: GoalEpisode, thresholds: EvalThresholds = THRESHOLDS)
     return reached
 
 
+def closest_goal_distance(episode: GoalEpisode, thresholds: EvalThresholds = THRESHOLDS) -> float:
+    """The smallest masked L1 distance (m and rad) within each snapshot goal's window, averaged over the goals that
+    give pose components and whose window the episode saw (NaN if none)."""
+    in_window = np.abs(episode.time_to_goal) <= thresholds.goal_window + 1e-6
+    closest = []
+    for goal in range(episode.goal_count):
+        steps = episode.goal_index == goal
+        window = steps & in_window & np.isfinite(episode.goal_distance)
+        if window.any() and episode.families[int(episode.family[steps][0])] != "trajectory":
+            closest.append(float(episode.goal_distance[window].min()))
+    return float(np.mean(closest)) if closest else math.nan
+
+
 def goal_steps(episode: GoalEpisode, thresholds: EvalThresholds = THRESHOLDS) -> list[int]:
     """Per goal whose window the episode lived to see, the step closest to its time."""
     steps = []
@@ -140,6 +155,7 @@ def _score(
         goals_reached=float(reached.mean()),
         start=episode.start,
         goal_horizon=episode.goal_horizon,
+        goal_distance=closest_goal_distance(episode, thresholds),
     )
 
 

@@ -78,6 +78,10 @@ class EpisodeScore:
     the reference."""
     goal_horizon: float = math.nan
     """Time from a goal episode's start to its first goal (s); NaN for full-reference tracking."""
+    goal_distance: float = math.nan
+    """How near a goal episode came to its snapshot goals: per goal with pose components whose window it saw, the
+    smallest masked L1 distance (m and rad) within the window, averaged over those goals; NaN when there are none
+    (contact and trajectory goals) and for full-reference tracking. Success needs it under xi for every such goal."""
 
 
 @dataclass
